@@ -1,0 +1,151 @@
+"""Collect facts for every asset of an inventory, concurrently and bounded.
+
+Each asset's facts document is written the moment it is complete, so an
+interrupted run keeps everything already collected. One device failing never
+stops the others: its failure is an ``errors`` entry in its own document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .collectors import REGISTRY, get_collector
+from .collectors.base import AsyncCollector, CollectionContext, FactsBuilder
+from .inventory import Asset, Inventory
+
+ProgressCallback = Callable[[Asset, dict], None]
+
+
+@dataclass
+class CollectResult:
+    documents: list[dict] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> list[str]:
+        """Assets whose collection recorded errors (exit code 3 when nothing fails)."""
+        return [d["asset"]["id"] for d in self.documents if d.get("errors")]
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def facts_filename(asset_id: str) -> str:
+    return f"{asset_id}.json"
+
+
+def _supplement_snmp(asset: Asset) -> bool:
+    """An SSH-collected asset that also has an ``snmp:`` block gets the SNMP system facts too."""
+    return bool(asset.snmp) and REGISTRY.get(asset.platform, "").split(":")[0] not in (
+        "controlcheck.collectors.ups", "controlcheck.collectors.snmp_generic")
+
+
+def _run_collector(collector, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
+    try:
+        collector.collect(asset, ctx, builder)
+    except Exception as exc:  # a collector bug must not cost the other assets
+        builder.error("collector", f"internal error in {collector.platform} collector: "
+                                   f"{type(exc).__name__}: {exc}")
+
+
+def collect_asset(asset: Asset, ctx: CollectionContext) -> dict:
+    """Collect one asset with its platform collector (plus SNMP system facts where configured)."""
+    try:
+        collector = get_collector(asset.platform)
+    except Exception as exc:
+        builder = FactsBuilder(asset, ctx, asset.platform)
+        builder.error("collector", str(exc))
+        return builder.document()
+    builder = FactsBuilder(asset, ctx, collector.platform, collector.version)
+    _run_collector(collector, asset, ctx, builder)
+    if _supplement_snmp(asset):
+        _run_collector(get_collector("snmp_generic"), asset, ctx, builder)
+    return builder.document()
+
+
+async def _collect_async_assets(assets: list[Asset], ctx: CollectionContext, limit: int,
+                                on_done: Callable[[Asset, dict], None]) -> None:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(asset: Asset) -> None:
+        async with semaphore:
+            collector = get_collector(asset.platform)
+            builder = FactsBuilder(asset, ctx, collector.platform, collector.version)
+            try:
+                await collector.collect_async(asset, ctx, builder)
+            except Exception as exc:
+                builder.error("collector", f"internal error in {collector.platform} collector: "
+                                           f"{type(exc).__name__}: {exc}")
+            on_done(asset, builder.document())
+
+    await asyncio.gather(*(one(a) for a in assets))
+
+
+def _is_async(asset: Asset) -> bool:
+    try:
+        return isinstance(get_collector(asset.platform), AsyncCollector)
+    except Exception:
+        return False
+
+
+def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: int = 16,
+                      progress: ProgressCallback | None = None, assets: list[Asset] | None = None,
+                      trust_on_first_use: bool | None = None) -> CollectResult:
+    """Collect ``assets`` (default: all) and write ``out_dir/<asset id>.json`` as each finishes."""
+    assets = list(inventory.assets if assets is None else assets)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    tofu = inventory.settings.get("trust_on_first_use", False) if trust_on_first_use is None else trust_on_first_use
+    ctx = CollectionContext(inventory=inventory, evidence_dir=out_dir, trust_on_first_use=bool(tofu))
+    result = CollectResult()
+    lock = threading.Lock()
+
+    def done(asset: Asset, document: dict) -> None:
+        with lock:
+            if out_dir is not None:
+                path = out_dir / facts_filename(asset.id)
+                write_json_atomic(path, document)
+                result.paths.append(path)
+            result.documents.append(document)
+            if progress:
+                progress(asset, document)
+
+    async_assets = [a for a in assets if _is_async(a)]
+    sync_assets = [a for a in assets if a not in async_assets]
+    loop_thread = None
+    if async_assets:
+        loop_thread = threading.Thread(
+            target=lambda: asyncio.run(_collect_async_assets(async_assets, ctx, max(concurrency, 1) * 8, done)),
+            name="snmp-loop", daemon=True)
+        loop_thread.start()
+    if sync_assets:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="collect") as pool:
+            futures = {pool.submit(collect_asset, a, ctx): a for a in sync_assets}
+            try:
+                for future in as_completed(futures):
+                    done(futures[future], future.result())
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    if loop_thread is not None:
+        while loop_thread.is_alive():
+            loop_thread.join(0.2)
+    order = {a.id: i for i, a in enumerate(assets)}
+    result.documents.sort(key=lambda d: order.get(d["asset"]["id"], 0))
+    return result
+
+
+def progress_enabled() -> bool:
+    """Progress bars on a terminal only, never in CI logs."""
+    return sys.stderr.isatty() and not os.environ.get("CI")

@@ -1,0 +1,142 @@
+"""The collector interface: one class per platform, one method.
+
+A collector reads one asset and fills a :class:`FactsBuilder`. It never raises
+for a device problem: what could not be collected becomes an ``errors`` entry
+(``builder.error``) and the facts it could not determine stay absent — never
+guessed. Every raw output it judged from is kept with ``builder.add_evidence``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..inventory import Asset, Inventory
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class CollectionContext:
+    """What a collector may use besides the asset: the inventory (credentials by
+    reference), where evidence goes, and run-wide options."""
+
+    inventory: Inventory
+    evidence_dir: Path | None = None      # None: evidence is hashed but not written (tests, benchmarks)
+    trust_on_first_use: bool = False
+    options: dict = field(default_factory=dict)
+
+
+class FactsBuilder:
+    """Accumulates one asset's facts document."""
+
+    def __init__(self, asset: Asset, ctx: CollectionContext, collector_name: str, collector_version: str = __version__):
+        self.asset = asset
+        self.ctx = ctx
+        self.collected_at = utc_now()
+        self.collector = {"name": collector_name, "version": collector_version}
+        self.facts: dict[str, Any] = {}
+        self.evidence: list[dict] = []
+        self.errors: list[dict] = []
+        self.provenance: dict[str, dict] = {}
+        self._evidence_by_source: dict[str, str] = {}
+
+    # -- evidence -------------------------------------------------------------------------
+    def add_evidence(self, source: str, raw: bytes | str, media_type: str = "text/plain") -> str:
+        """Keep one raw output (``source`` such as ``ssh:show running-config`` or
+        ``snmp:1.3.6.1.2.1.1.1.0``); returns its evidence id."""
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+        digest = hashlib.sha256(data).hexdigest()
+        ev_id = f"ev-{len(self.evidence) + 1:03d}"
+        entry = {"id": ev_id, "source": source, "sha256": digest, "collected_at": utc_now(),
+                 "size": len(data), "media_type": media_type}
+        if self.ctx.evidence_dir is not None:
+            rel = Path("evidence") / _UNSAFE.sub("_", self.asset.id) / f"{ev_id}-{_UNSAFE.sub('_', source)[:60]}.txt"
+            target = self.ctx.evidence_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            entry["path"] = rel.as_posix()
+        self.evidence.append(entry)
+        self._evidence_by_source[source] = ev_id
+        return ev_id
+
+    def evidence_id(self, source: str) -> str | None:
+        return self._evidence_by_source.get(source)
+
+    # -- facts ----------------------------------------------------------------------------
+    def set(self, path: str, value: Any, evidence: str | None = None,
+            lines: list[str] | None = None, line_numbers: list[int] | None = None) -> None:
+        """Set a fact by dotted path (``ssh.version``). ``None`` is refused: an undetermined
+        fact stays absent. ``lines`` are the raw lines that decided it (provenance)."""
+        if value is None:
+            return
+        node = self.facts
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+        if evidence or lines:
+            prov: dict[str, Any] = {}
+            if evidence:
+                prov["evidence"] = evidence
+            if lines:
+                prov["lines"] = list(lines)[:20]
+            if line_numbers:
+                prov["line_numbers"] = list(line_numbers)[:20]
+            self.provenance[path] = prov
+
+    def update(self, prefix: str, values: dict, evidence: str | None = None) -> None:
+        for key, value in values.items():
+            self.set(f"{prefix}.{key}" if prefix else key, value, evidence=evidence)
+
+    def error(self, source: str, message: str) -> None:
+        self.errors.append({"source": source, "message": message, "at": utc_now()})
+
+    # -- output ---------------------------------------------------------------------------
+    def document(self) -> dict:
+        return {
+            "schema_version": 1,
+            "asset": self.asset.describe(),
+            "collected_at": self.collected_at,
+            "collector": dict(self.collector),
+            "facts": self.facts,
+            "provenance": self.provenance,
+            "evidence": self.evidence,
+            "errors": self.errors,
+        }
+
+
+class Collector(ABC):
+    """One platform. Subclasses set ``platform``, ``transport`` and implement ``collect``."""
+
+    platform: str = ""
+    transport: str = "ssh"   # "ssh" | "snmp" | "file"
+    version: str = __version__
+
+    @abstractmethod
+    def collect(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
+        """Fill ``builder`` for ``asset``. Device problems go to ``builder.error``;
+        only a bug may raise (the orchestrator records it as an error too)."""
+
+
+class AsyncCollector(Collector):
+    """A collector whose I/O is asyncio (SNMP): the orchestrator runs many in one loop."""
+
+    def collect(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
+        import asyncio
+        asyncio.run(self.collect_async(asset, ctx, builder))
+
+    @abstractmethod
+    async def collect_async(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
+        ...

@@ -1,0 +1,264 @@
+"""The condition tree of a control, compiled once per policy load.
+
+``all`` / ``any`` / ``not`` / ``each`` and leaves ``{fact, op, value}``. A fact
+path is JMESPath; plain dotted paths (most of them) take a fast route that
+gives the same answer as JMESPath for dicts. Verdicts:
+
+* ``pass`` / ``fail`` — the fact was there and of a comparable type;
+* ``error`` — the fact is absent (not collected) or of the wrong type. An
+  error is never a pass: ``all`` fails if any child fails, otherwise errors if
+  any child errors; ``any`` passes if any child passes, otherwise errors if any
+  child errors; ``not`` keeps an error an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+import jmespath
+import jmespath.exceptions
+
+from .operators import OPERATORS, PHRASES, TypeMismatch, convert
+
+PASS, FAIL, ERROR = "pass", "fail", "error"
+_SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_LEADING_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+class ConditionError(Exception):
+    """A condition that cannot be compiled (bad JMESPath, bad regex, bad value)."""
+
+
+class Outcome:
+    __slots__ = ("status", "message", "observed", "error_kind", "seen")
+
+    def __init__(self, status: str, message: str, observed: list, error_kind: str | None = None,
+                 seen: str | None = None):
+        self.status = status
+        self.message = message
+        self.observed = observed          # [(fact path with item label, value), ...]
+        self.error_kind = error_kind
+        self.seen = seen or message       # what was observed, without the expectation
+
+
+def _dump(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def compile_path(expression: str) -> Callable[[Any], Any]:
+    """A getter for a fact path: direct dict walk for dotted names, JMESPath otherwise."""
+    if _SIMPLE_PATH.match(expression):
+        keys = tuple(expression.split("."))
+
+        def get(data: Any) -> Any:
+            for key in keys:
+                if not isinstance(data, dict):
+                    return None
+                data = data.get(key)
+                if data is None:
+                    return None
+            return data
+
+        return get
+    try:
+        compiled = jmespath.compile(expression)
+    except jmespath.exceptions.ParseError as exc:
+        raise ConditionError(f"invalid JMESPath {expression!r}: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    except jmespath.exceptions.JMESPathError as exc:
+        raise ConditionError(f"invalid JMESPath {expression!r}: {exc}") from None
+    return compiled.search
+
+
+def leading_path(expression: str) -> str | None:
+    """``network.lines[?type=='vty']`` -> ``network.lines`` (used to find provenance)."""
+    m = _LEADING_PATH.match(expression)
+    return m.group(0) if m else None
+
+
+class Node:
+    fact_paths: tuple[str, ...] = ()
+    expected: str = ""
+
+    def evaluate(self, data: Any) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Leaf(Node):
+    def __init__(self, spec: dict):
+        self.fact = spec["fact"]
+        self.op = spec["op"]
+        self.value_type = spec.get("value_type")
+        self.get = compile_path(self.fact)
+        lead = leading_path(self.fact)
+        self.fact_paths = (lead,) if lead else ()
+        value = spec.get("value")
+        if self.value_type and "value" in spec and self.op not in ("in", "not-in"):
+            try:
+                value = convert(value, self.value_type)
+            except TypeMismatch as exc:
+                raise ConditionError(f"value of {self.fact!r}: {exc}") from None
+        elif self.value_type and self.op in ("in", "not-in"):
+            try:
+                value = [convert(v, self.value_type) for v in value]
+            except TypeMismatch as exc:
+                raise ConditionError(f"value of {self.fact!r}: {exc}") from None
+        self.value = value
+        if self.op in ("regex", "not-regex"):
+            try:
+                self.operand = re.compile(value)
+            except re.error as exc:
+                raise ConditionError(f"invalid regex {value!r}: {exc}") from None
+        else:
+            self.operand = value
+        self.func = OPERATORS.get(self.op)
+        phrase = PHRASES[self.op]
+        self.expected = spec.get("expect") or phrase.format(v=value if self.op in ("regex", "not-regex")
+                                                            else _dump(value))
+
+    def evaluate(self, data: Any, label: str = "") -> Outcome:
+        observed = self.get(data)
+        name = f"{label}{self.fact}"
+        op = self.op
+        if op == "present":
+            if observed is None:
+                return Outcome(FAIL, f"{name} is absent; expected present", [(name, None)], seen=f"{name} is absent")
+            seen = f"{name} is {_dump(observed)}"
+            return Outcome(PASS, f"{seen}, present as expected", [(name, observed)], seen=seen)
+        if op == "absent":
+            if observed is None:
+                return Outcome(PASS, f"{name} is absent, as expected", [(name, None)], seen=f"{name} is absent")
+            seen = f"{name} is {_dump(observed)}"
+            return Outcome(FAIL, f"{seen}; expected absent", [(name, observed)], seen=seen)
+        if observed is None:
+            return Outcome(ERROR, f"{name} was not collected; cannot judge (expected {self.expected})",
+                           [(name, None)], "missing-fact")
+        try:
+            if self.value_type:
+                observed = convert(observed, self.value_type)
+            ok = self.func(observed, self.operand)
+        except TypeMismatch as exc:
+            return Outcome(ERROR, f"{name}: {exc}", [(name, observed)], "type-mismatch")
+        seen = f"{name} is {_dump(observed)}"
+        if ok:
+            return Outcome(PASS, f"{seen}, as expected ({self.expected})", [(name, observed)], seen=seen)
+        return Outcome(FAIL, f"{seen}; expected {self.expected}", [(name, observed)], seen=seen)
+
+
+def _combine(outcomes: list[Outcome], status: str, chosen: list[Outcome]) -> Outcome:
+    msgs = [o.message for o in chosen[:6]]
+    if len(chosen) > 6:
+        msgs.append(f"... and {len(chosen) - 6} more")
+    observed = [ob for o in chosen for ob in o.observed]
+    kind = next((o.error_kind for o in chosen if o.error_kind), None) if status == ERROR else None
+    seen = "; ".join(o.seen for o in chosen[:6])
+    return Outcome(status, "; ".join(msgs), observed, kind, seen=seen)
+
+
+class All(Node):
+    def __init__(self, children: list[Node]):
+        self.children = children
+        self.fact_paths = tuple(p for c in children for p in c.fact_paths)
+        self.expected = " and ".join(c.expected for c in children)
+
+    def evaluate(self, data: Any, label: str = "") -> Outcome:
+        outcomes = [c.evaluate(data, label) for c in self.children]
+        fails = [o for o in outcomes if o.status == FAIL]
+        if fails:
+            return _combine(outcomes, FAIL, fails)
+        errors = [o for o in outcomes if o.status == ERROR]
+        if errors:
+            return _combine(outcomes, ERROR, errors)
+        return _combine(outcomes, PASS, outcomes)
+
+
+class Any_(Node):
+    def __init__(self, children: list[Node]):
+        self.children = children
+        self.fact_paths = tuple(p for c in children for p in c.fact_paths)
+        self.expected = "(" + " or ".join(c.expected for c in children) + ")"
+
+    def evaluate(self, data: Any, label: str = "") -> Outcome:
+        outcomes = [c.evaluate(data, label) for c in self.children]
+        passes = [o for o in outcomes if o.status == PASS]
+        if passes:
+            return _combine(outcomes, PASS, passes[:1])
+        errors = [o for o in outcomes if o.status == ERROR]
+        if errors:
+            return _combine(outcomes, ERROR, errors)
+        out = _combine(outcomes, FAIL, outcomes)
+        out.message = "none of the alternatives holds: " + out.message
+        return out
+
+
+class Not(Node):
+    def __init__(self, child: Node):
+        self.child = child
+        self.fact_paths = child.fact_paths
+        self.expected = f"not {child.expected}"
+
+    def evaluate(self, data: Any, label: str = "") -> Outcome:
+        o = self.child.evaluate(data, label)
+        if o.status == ERROR:
+            return o
+        if o.status == PASS:
+            return Outcome(FAIL, f"{o.seen}; expected {self.expected}", o.observed, seen=o.seen)
+        return Outcome(PASS, f"{o.seen}, as expected ({self.expected})", o.observed, seen=o.seen)
+
+
+class Each(Node):
+    """``each: {over: <path to a list>, require: <condition>, label?: <field>, min?: 1}``.
+
+    Passes when the list has at least ``min`` items (default 1: an empty list
+    is no proof) and every item meets ``require`` (paths relative to the item)."""
+
+    def __init__(self, spec: dict, require: Node):
+        self.over = spec["over"]
+        self.get = compile_path(self.over)
+        self.label_get = compile_path(spec["label"]) if spec.get("label") else None
+        self.minimum = spec.get("min", 1)
+        self.require = require
+        self.expected = f"every item of {self.over} to meet: {require.expected}"
+        lead = leading_path(self.over)
+        self.fact_paths = (lead,) if lead else ()
+
+    def evaluate(self, data: Any, label: str = "") -> Outcome:
+        items = self.get(data)
+        name = f"{label}{self.over}"
+        if items is None:
+            return Outcome(ERROR, f"{name} was not collected; cannot judge each item", [(name, None)], "missing-fact")
+        if not isinstance(items, list):
+            return Outcome(ERROR, f"{name} is a {type(items).__name__}, expected a list", [(name, items)],
+                           "type-mismatch")
+        if len(items) < self.minimum:
+            return Outcome(FAIL, f"{name} has {len(items)} item(s); expected at least {self.minimum}", [(name, items)])
+        fails, errors, passes = [], [], []
+        for index, item in enumerate(items):
+            item_label = None
+            if self.label_get is not None and isinstance(item, dict):
+                item_label = self.label_get(item)
+            prefix = f"{item_label if item_label is not None else f'item {index}'}: "
+            o = self.require.evaluate(item, prefix)
+            (fails if o.status == FAIL else errors if o.status == ERROR else passes).append(o)
+        if fails:
+            return _combine([], FAIL, fails)
+        if errors:
+            return _combine([], ERROR, errors)
+        out = _combine([], PASS, passes)
+        out.message = f"all {len(items)} item(s) of {name} comply: " + out.message
+        return out
+
+
+def compile_condition(spec: dict) -> Node:
+    """Compile a schema-valid condition dict (see controlcheck/schemas/policy.json)."""
+    if "all" in spec:
+        return All([compile_condition(c) for c in spec["all"]])
+    if "any" in spec:
+        return Any_([compile_condition(c) for c in spec["any"]])
+    if "not" in spec:
+        return Not(compile_condition(spec["not"]))
+    if "each" in spec:
+        return Each(spec["each"], compile_condition(spec["each"]["require"]))
+    return Leaf(spec)

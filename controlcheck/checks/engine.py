@@ -1,0 +1,163 @@
+"""Apply a policy set to facts documents: one finding per (asset, applicable control)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from typing import Iterable
+
+from .. import __version__
+from ..collectors.base import utc_now
+from .conditions import ERROR, FAIL, PASS
+from .policy import SEVERITY_ORDER, Control, PolicySet
+from .waivers import Waiver
+
+STATUSES = ("pass", "fail", "error", "skip", "waived")
+
+
+def _evidence_index(doc: dict) -> tuple[dict, list]:
+    by_id = {}
+    for ev in doc.get("evidence") or []:
+        ref = {"id": ev["id"], "source": ev.get("source"), "sha256": ev.get("sha256")}
+        if ev.get("path"):
+            ref["path"] = ev["path"]
+        by_id[ev["id"]] = ref
+    return by_id, list(by_id.values())
+
+
+def _finding_evidence(control: Control, doc: dict, by_id: dict, all_refs: list) -> list:
+    """The evidence that decided a finding: the provenance of the facts the check read
+    (with the raw lines), else every evidence item of the document."""
+    provenance = doc.get("provenance") or {}
+    if provenance and control.check.fact_paths:
+        picked: dict[str, dict] = {}
+        for key, prov in provenance.items():
+            for p in control.check.fact_paths:
+                if key == p or key.startswith(p + ".") or key.startswith(p + "[") or p.startswith(key + "."):
+                    ev_id = prov.get("evidence")
+                    ref = dict(by_id.get(ev_id, {"id": ev_id})) if ev_id else {"id": "provenance"}
+                    entry = picked.setdefault(ref["id"], ref)
+                    if prov.get("lines"):
+                        lines = entry.setdefault("lines", [])
+                        lines.extend(x for x in prov["lines"] if x not in lines)
+                    break
+        if picked:
+            return list(picked.values())
+    return all_refs
+
+
+def _waiver_for(waivers: list[Waiver], control_id: str, asset: dict, today: dt.date):
+    active, expired = None, None
+    for w in waivers:
+        if w.matches(control_id, asset):
+            if w.expired(today):
+                expired = expired or w
+            elif active is None:
+                active = w
+    return active, expired
+
+
+def new_run_id(now: str | None = None) -> str:
+    stamp = (now or utc_now()).replace("-", "").replace(":", "")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def _observed(outcome_observed: list):
+    if len(outcome_observed) == 1:
+        return outcome_observed[0][1]
+    return {name: value for name, value in outcome_observed}
+
+
+def evaluate_document(doc: dict, controls: list[Control], waivers: list[Waiver], today: dt.date,
+                      counts: dict, by_severity: dict, expired_seen: dict) -> list[dict]:
+    asset = doc["asset"]
+    facts = doc.get("facts") or {}
+    collection_errors = doc.get("errors") or []
+    by_id, all_refs = _evidence_index(doc)
+    findings = []
+    for control in controls:
+        if not control.applies(asset):
+            counts["skip"] += 1
+            by_severity[control.severity]["skip"] += 1
+            continue
+        outcome = control.check.evaluate(facts)
+        status = outcome.status
+        finding = {
+            "asset_id": asset["id"], "control_id": control.id, "title": control.title,
+            "status": status, "severity": control.severity, "message": outcome.message,
+            "observed": _observed(outcome.observed),
+            "evidence": _finding_evidence(control, doc, by_id, all_refs),
+            "frameworks": control.frameworks, "mitigates": control.mitigates,
+        }
+        if status == ERROR:
+            if collection_errors:
+                finding["error_kind"] = "not-collected"
+                finding["message"] += f" (collection of {asset['id']} reported: {collection_errors[0]['message']})"
+            else:
+                finding["error_kind"] = outcome.error_kind or "missing-fact"
+        if status in (FAIL, ERROR) and waivers:
+            active, expired = _waiver_for(waivers, control.id, asset, today)
+            if active is not None:
+                active.used += 1
+                finding["status"] = status = "waived"
+                finding["waiver"] = {"justification": active.justification, "approver": active.approver,
+                                     "expires": active.expires.isoformat(), "was": outcome.status}
+                if active.ticket:
+                    finding["waiver"]["ticket"] = active.ticket
+            elif expired is not None:
+                finding["waiver_expired"] = {"justification": expired.justification, "approver": expired.approver,
+                                             "expires": expired.expires.isoformat()}
+                finding["message"] += f" (waiver expired on {expired.expires.isoformat()})"
+                expired_seen[id(expired)] = expired
+        counts[status] += 1
+        by_severity[control.severity][status] += 1
+        findings.append(finding)
+    return findings
+
+
+def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Waiver] | None = None,
+              inputs: list[dict] | None = None, today: dt.date | None = None, fail_on: str = "low") -> dict:
+    """The results document (docs/results.md)."""
+    started = utc_now()
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    waivers = waivers or []
+    counts = {s: 0 for s in STATUSES}
+    by_severity = {sev: {s: 0 for s in STATUSES} for sev in SEVERITY_ORDER}
+    expired_seen: dict[int, Waiver] = {}
+    findings: list[dict] = []
+    assets: list[dict] = []
+    inputs = list(inputs or [])
+    for f in policy_set.files:
+        inputs.append({"kind": "policy", "path": str(f), "sha256": hashlib.sha256(f.read_bytes()).hexdigest()})
+    for w in waivers:
+        if not any(i["path"] == w.file for i in inputs):
+            from pathlib import Path
+            inputs.append({"kind": "waivers", "path": w.file, "sha256": hashlib.sha256(Path(w.file).read_bytes()).hexdigest()})
+    for doc in documents:
+        source = doc.get("_source") or {}
+        if source:
+            inputs.append({"kind": "facts", "path": source["path"], "sha256": source["sha256"]})
+        asset = dict(doc["asset"])
+        asset.update({"collected_at": doc.get("collected_at"), "errors": doc.get("errors") or [],
+                      "collector": doc.get("collector")})
+        if source:
+            asset["facts_sha256"] = source["sha256"]
+        assets.append(asset)
+        findings.extend(evaluate_document(doc, policy_set.controls, waivers, today, counts, by_severity, expired_seen))
+    applied = [w.to_dict() | {"findings": w.used} for w in waivers if w.used]
+    unused = [w.to_dict() for w in waivers if not w.used and not w.expired(today)]
+    return {
+        "schema_version": 1,
+        "run": {"id": new_run_id(started), "started_at": started, "finished_at": utc_now(),
+                "tool": {"name": "controlcheck", "version": __version__}, "fail_on": fail_on, "inputs": inputs},
+        "controls": {c.id: c.to_dict() for c in policy_set.controls},
+        "assets": assets,
+        "findings": findings,
+        "waivers": {"applied": applied, "expired": [w.to_dict() for w in expired_seen.values()], "unused": unused},
+        "summary": {
+            "assets": len(assets), "controls": len(policy_set.controls), "findings": len(findings),
+            "by_status": counts, "by_severity": by_severity,
+            "incomplete_assets": [a["id"] for a in assets if a["errors"]],
+        },
+    }

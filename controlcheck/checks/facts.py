@@ -1,0 +1,54 @@
+"""Read saved facts documents (a file, or a directory of ``*.json``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ..errors import InputError
+from ..yamlio import validator_for, describe_schema_error
+
+
+def load_facts_file(path: Path) -> tuple[dict, str]:
+    """One facts document and the sha256 of its bytes."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text, expected a JSON facts document", file=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from None
+    errors = sorted(validator_for("facts").iter_errors(doc), key=lambda e: len(e.absolute_path))
+    if errors:
+        raise InputError(f"not a facts document: {describe_schema_error(errors[0])}", file=str(path))
+    return doc, hashlib.sha256(raw).hexdigest()
+
+
+def facts_paths(path: Path) -> list[Path]:
+    if not path.exists():
+        raise InputError("facts path does not exist", file=str(path))
+    if path.is_file():
+        return [path]
+    files = sorted(p for p in path.glob("*.json") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise InputError("no facts documents (*.json) in this directory", file=str(path))
+    return files
+
+
+def load_facts(path: str | Path) -> list[dict]:
+    """Facts documents under ``path``; each gets ``_source`` (path, sha256) for the run's inputs."""
+    documents = []
+    seen: dict[str, Path] = {}
+    for f in facts_paths(Path(path)):
+        doc, digest = load_facts_file(f)
+        asset_id = doc["asset"]["id"]
+        if asset_id in seen:
+            raise InputError(f"asset {asset_id!r} also has facts in {seen[asset_id]}", file=str(f))
+        seen[asset_id] = f
+        doc["_source"] = {"path": str(f), "sha256": digest}
+        documents.append(doc)
+    return documents

@@ -1,0 +1,36 @@
+"""``controlcheck collect``: inventory in, one facts document per asset out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..collect import collect_inventory
+from ..inventory import load_inventory
+from .common import EXIT_INCOMPLETE, EXIT_OK, handle_errors
+
+
+@click.command("collect")
+@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="directory for facts documents and raw evidence")
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--trust-on-first-use", is_flag=True, help="accept and record unknown SSH host keys")
+@handle_errors
+def collect_command(inventory_path: Path, out_dir: Path, concurrency: int, trust_on_first_use: bool) -> None:
+    """Collect facts from every asset of the inventory."""
+    inventory = load_inventory(inventory_path)
+    result = collect_inventory(inventory, out_dir, concurrency=concurrency,
+                               trust_on_first_use=trust_on_first_use or None)
+    for doc in result.documents:
+        for err in doc.get("errors") or []:
+            click.echo(f"{doc['asset']['id']}: {err['source']}: {err['message']}", err=True)
+    click.echo(f"{len(result.documents)} assets collected into {out_dir}, "
+               f"{len(result.incomplete)} with errors", err=True)
+    sys.exit(EXIT_INCOMPLETE if result.incomplete else EXIT_OK)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(collect_command)

@@ -1,0 +1,1 @@
+"""The built-in policy library (YAML files beside this one), shipped in the wheel."""

@@ -1,0 +1,1 @@
+"""The default hardware risk register (YAML), shipped in the wheel."""

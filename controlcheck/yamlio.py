@@ -55,6 +55,13 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return result
 
 
+def _construct_timestamp_as_text(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    # Dates stay text: the schemas speak of ISO strings, and an impossible date such as
+    # 2027-02-30 must be reported by us with its line, not crash the YAML parser.
+    return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -78,6 +85,8 @@ def load_yaml(path: str | Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.context_mark and exc.context_mark is not mark:
+            problem += f" ({exc.context} started on line {exc.context_mark.line + 1})"
         raise InputError(f"invalid YAML: {problem}", file=str(path), line=line) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", file=str(path)) from None

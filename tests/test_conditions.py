@@ -19,6 +19,8 @@ FACTS = {
     "system": {"os_version": "15.5(3)S", "hostname": "rtr-01"},
     "count": 2,
     "count_text": "2",
+    "flags": [{"on": True, "off": False}, {"on": 0, "off": ""}, {"on": [1], "off": []}, {"on": {"a": 1}, "off": {}},
+              {"on": "x"}, "not-a-dict"],
 }
 
 
@@ -131,5 +133,7 @@ def test_bad_jmespath_and_regex_fail_at_compile_time():
 def test_dotted_fast_path_agrees_with_jmespath():
     import jmespath
     from controlcheck.checks.conditions import compile_path
-    for expr in ["network.ssh.version", "network.logging.hosts", "network.nope.deeper", "system"]:
+    for expr in ["network.ssh.version", "network.logging.hosts", "network.nope.deeper", "system",
+                 "network.lines[?type=='vty']", "network.lines[?type=='aux']", "network.nope[?type=='vty']",
+                 "network.ssh[?version=='2']", "system.hostname[?x=='y']", "flags[?on]", "flags[?off]"]:
         assert compile_path(expr)(FACTS) == jmespath.search(expr, FACTS)

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from .. import __version__
 from ..collectors.base import utc_now
-from .conditions import ERROR, FAIL, PASS
+from .conditions import ERROR, FAIL
 from .policy import SEVERITY_ORDER, Control, PolicySet
 from .waivers import Waiver
 
@@ -69,18 +69,36 @@ def _observed(outcome_observed: list):
     return {name: value for name, value in outcome_observed}
 
 
-def evaluate_document(doc: dict, controls: list[Control], waivers: list[Waiver], today: dt.date,
+class _Applicability:
+    """Which controls apply to an asset depends only on its kind, platform, site and
+    tags: work it out once per distinct combination, not once per asset."""
+
+    def __init__(self, controls: list[Control]):
+        self.controls = controls
+        self.cache: dict[tuple, tuple[list[Control], list[Control]]] = {}
+
+    def split(self, asset: dict) -> tuple[list[Control], list[Control]]:
+        key = (asset.get("kind"), asset.get("platform"), asset.get("site"), tuple(sorted(asset.get("tags") or ())))
+        hit = self.cache.get(key)
+        if hit is None:
+            applicable = [c for c in self.controls if c.applies(asset)]
+            skipped = [c for c in self.controls if not c.applies(asset)]
+            hit = self.cache[key] = (applicable, skipped)
+        return hit
+
+
+def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Waiver], today: dt.date,
                       counts: dict, by_severity: dict, expired_seen: dict) -> list[dict]:
     asset = doc["asset"]
     facts = doc.get("facts") or {}
     collection_errors = doc.get("errors") or []
     by_id, all_refs = _evidence_index(doc)
     findings = []
-    for control in controls:
-        if not control.applies(asset):
-            counts["skip"] += 1
-            by_severity[control.severity]["skip"] += 1
-            continue
+    applicable, skipped = applicability.split(asset)
+    for control in skipped:
+        counts["skip"] += 1
+        by_severity[control.severity]["skip"] += 1
+    for control in applicable:
         outcome = control.check.evaluate(facts)
         status = outcome.status
         finding = {
@@ -134,6 +152,7 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
         if not any(i["path"] == w.file for i in inputs):
             from pathlib import Path
             inputs.append({"kind": "waivers", "path": w.file, "sha256": hashlib.sha256(Path(w.file).read_bytes()).hexdigest()})
+    applicability = _Applicability(policy_set.controls)
     for doc in documents:
         source = doc.get("_source") or {}
         if source:
@@ -144,7 +163,7 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
         if source:
             asset["facts_sha256"] = source["sha256"]
         assets.append(asset)
-        findings.extend(evaluate_document(doc, policy_set.controls, waivers, today, counts, by_severity, expired_seen))
+        findings.extend(evaluate_document(doc, applicability, waivers, today, counts, by_severity, expired_seen))
     applied = [w.to_dict() | {"findings": w.used} for w in waivers if w.used]
     unused = [w.to_dict() for w in waivers if not w.used and not w.expired(today)]
     return {

@@ -95,11 +95,30 @@ def resolve_secret(inventory: Inventory, credential_name: str, field_prefix: str
     return None
 
 
+_INLINE_SECRET_KEYS = ("password", "secret", "community", "auth_key", "priv_key", "enable_secret", "passphrase")
+
+
+def _refuse_inline_secrets(data: Any, path: Path) -> None:
+    """A secret written into the inventory is refused with a hint, and never echoed."""
+    creds = data.get("credentials") if isinstance(data, dict) else None
+    if not isinstance(creds, dict):
+        return
+    for name, cred in creds.items():
+        if not isinstance(cred, dict):
+            continue
+        for key in _INLINE_SECRET_KEYS:
+            if key in cred:
+                raise InputError(f"credential {name!r}: '{key}' holds a secret value, which an inventory must not "
+                                 f"contain; use {key}_env or {key}_file", file=str(path),
+                                 line=line_of(data, ["credentials", name, key]))
+
+
 def load_inventory(path: str | Path) -> Inventory:
     path = Path(path)
     data = load_yaml(path)
     if data is None:
         raise InputError("empty inventory, expected an 'assets:' list", file=str(path))
+    _refuse_inline_secrets(data, path)
     validate(data, "inventory", str(path))
     credentials = {k: dict(v) for k, v in (data.get("credentials") or {}).items()}
     seen: dict[str, int] = {}

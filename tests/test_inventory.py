@@ -1,0 +1,81 @@
+"""Inventories: validated, credentials by reference only, errors with file and line."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from controlcheck.errors import InputError
+from controlcheck.inventory import load_inventory, resolve_secret
+
+GOOD = """\
+credentials:
+  netops:
+    username: audit
+    password_env: CC_TEST_NETOPS_PASSWORD
+  snmp-ro:
+    community_file: secrets/community.txt
+assets:
+  - id: rtr-01
+    kind: router
+    platform: cisco_ios
+    address: 127.0.0.1
+    ssh: {port: 2201, credential: netops}
+    snmp: {port: 1161, version: "2c", credential: snmp-ro}
+    site: HQ
+    owner: IT
+    tags: [edge]
+"""
+
+
+def write(tmp_path, text):
+    p = tmp_path / "inventory.yaml"
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def test_loads_assets_and_resolves_secrets_by_reference(tmp_path, monkeypatch):
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "community.txt").write_text("s3cret-community\n")
+    monkeypatch.setenv("CC_TEST_NETOPS_PASSWORD", "pw-from-env")
+    inv = load_inventory(write(tmp_path, GOOD))
+    asset = inv.assets[0]
+    assert (asset.id, asset.kind, asset.platform, asset.site, asset.tags) == ("rtr-01", "router", "cisco_ios", "HQ", ("edge",))
+    assert resolve_secret(inv, "netops", "password") == "pw-from-env"
+    assert resolve_secret(inv, "snmp-ro", "community") == "s3cret-community"
+    assert "credential" not in asset.describe() and "ssh" not in asset.describe()
+
+
+def test_missing_env_var_names_the_reference_not_a_value(tmp_path, monkeypatch):
+    monkeypatch.delenv("CC_TEST_NETOPS_PASSWORD", raising=False)
+    inv = load_inventory(write(tmp_path, GOOD))
+    with pytest.raises(InputError, match="environment variable CC_TEST_NETOPS_PASSWORD is not set"):
+        resolve_secret(inv, "netops", "password")
+
+
+@pytest.mark.parametrize("change,needle,line", [
+    (("password_env: CC_TEST_NETOPS_PASSWORD", "password: hunter2"), "must not contain; use password_env or password_file", 4),
+    (("kind: router", "kind: toaster"), "'toaster' is not one of", 9),
+    (("credential: netops}", "credential: nobody}"), "'nobody' is not defined", 12),
+    (("    tags: [edge]", "    tags: [edge]\n    colour: red"), "unknown key 'colour'", 8),
+])
+def test_invalid_inventory(tmp_path, change, needle, line):
+    p = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(InputError) as exc:
+        load_inventory(p)
+    assert needle in str(exc.value)
+    assert "hunter2" not in str(exc.value)
+    assert exc.value.file == str(p)
+    assert exc.value.line == line
+
+
+def test_duplicate_asset_id(tmp_path):
+    text = GOOD + textwrap.indent(textwrap.dedent("""\
+        - id: rtr-01
+          kind: switch
+          platform: cisco_ios
+          address: 127.0.0.2
+        """), "  ")
+    with pytest.raises(InputError, match="duplicate asset id 'rtr-01'"):
+        load_inventory(write(tmp_path, text))

@@ -1,0 +1,29 @@
+"""A `pip install .` user gets the built-in policy library, risk register and schemas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.mark.slow
+def test_wheel_ships_policies_risks_and_schemas(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                           "-w", str(tmp_path), str(REPO)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    wheel = next(tmp_path.glob("controlcheck-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    policies = {n for n in names if n.startswith("controlcheck/policies/") and n.endswith(".yaml")}
+    repo_policies = {f"controlcheck/policies/{p.relative_to(REPO / 'policies').as_posix()}"
+                     for p in (REPO / "policies").rglob("*.yaml")}
+    assert policies == repo_policies and policies
+    assert {"controlcheck/schemas/policy.json", "controlcheck/schemas/facts.json",
+            "controlcheck/schemas/inventory.json", "controlcheck/schemas/waivers.json"} <= names
+    risks = {f"controlcheck/risks/{p.name}" for p in (REPO / "risks").glob("*.yaml")}
+    assert risks <= names
+    assert "controlcheck/cli/main.py" in names

@@ -1,0 +1,22 @@
+# The few commands a contributor runs.
+.PHONY: install test lint bench demo docs
+
+install:
+	python3 -m pip install -e '.[test]'
+
+test:
+	python3 -m pytest -q
+
+lint:
+	ruff check controlcheck tests benchmarks scripts
+
+bench:
+	python3 benchmarks/bench_check.py
+	python3 benchmarks/bench_collect_ssh.py
+	python3 benchmarks/bench_collect_snmp.py
+
+demo:
+	controlcheck demo
+
+docs:
+	python3 scripts/gen_controls_doc.py

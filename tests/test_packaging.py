@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,8 +14,12 @@ from conftest import REPO
 
 @pytest.mark.slow
 def test_wheel_ships_policies_risks_and_schemas(tmp_path):
+    # build from a clean copy: setuptools reuses a stale build/ folder in the source tree
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__",
+                                                             "controlcheck-demo", ".pytest_cache"))
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                           "-w", str(tmp_path), str(REPO)], capture_output=True, text=True, timeout=300)
+                           "-w", str(tmp_path), str(src)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     wheel = next(tmp_path.glob("controlcheck-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "controlcheck.cli.check",
     "controlcheck.cli.policy",
     "controlcheck.cli.collect",
+    "controlcheck.cli.risk",
 ]
 
 

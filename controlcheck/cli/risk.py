@@ -1,0 +1,115 @@
+"""``controlcheck risks | cai | treatment-plan``: the risk view of a check's results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..risk import assess, load_register, load_results, treatment_plans
+from ..risk.cai import GROUPINGS
+from ..risk.register import builtin_control_ids
+from ..risk.text import cai_table, risks_table
+from ..risk.treatment import requests_for
+from .check import write_output
+from .common import handle_errors
+
+
+def _results_option():
+    return click.option("--results", "results_path", required=True, type=click.Path(path_type=Path),
+                        help="results JSON written by 'controlcheck check --format json'")
+
+
+def _risks_option():
+    return click.option("--risks", "risks_path", type=click.Path(path_type=Path),
+                        help="risk register YAML replacing the built-in one")
+
+
+def _format_option():
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+def _assessment(results_path: Path, risks_path: Path | None) -> dict:
+    results = load_results(results_path)
+    # A user's register may name controls of their own policies: those are in the results.
+    known = builtin_control_ids() | set(results.get("controls") or {})
+    register = load_register(risks_path, known_controls=known)
+    return assess(results, register)
+
+
+@click.command("risks")
+@_results_option()
+@_risks_option()
+@_format_option()
+@click.option("-o", "--output", help="write here (default: stdout)")
+@handle_errors
+def risks_command(results_path: Path, risks_path: Path | None, fmt: str, output: str | None) -> None:
+    """Inherent risk, control effectiveness and residual risk for every risk of the register."""
+    assessment = _assessment(results_path, risks_path)
+    text = json.dumps(assessment, indent=2) + "\n" if fmt == "json" else risks_table(assessment)
+    write_output(text, output)
+
+
+@click.command("cai")
+@_results_option()
+@_risks_option()
+@click.option("--by", "by", type=click.Choice(GROUPINGS), help="break the index down by this grouping")
+@_format_option()
+@click.option("-o", "--output", help="write here (default: stdout)")
+@handle_errors
+def cai_command(results_path: Path, risks_path: Path | None, by: str | None, fmt: str, output: str | None) -> None:
+    """Compliance Adherence Index: overall, or by framework, asset kind, site or owner."""
+    assessment = _assessment(results_path, risks_path)
+    if fmt == "json":
+        data = {"weights": assessment["config"]["weights"], "overall": assessment["cai"]["overall"],
+                "failing_by_severity": assessment["failing_by_severity"],
+                "errors_by_severity": assessment["errors_by_severity"]}
+        if by:
+            data["by"] = {by: assessment["cai"]["by"][by]}
+        text = json.dumps(data, indent=2) + "\n"
+    else:
+        text = cai_table(assessment, by)
+    write_output(text, output)
+
+
+@click.command("treatment-plan")
+@_results_option()
+@_risks_option()
+@click.option("--department", type=str, help="only this owner department (IT, Operations, Facilities, HR)")
+@click.option("--threshold", type=str, help="lowest residual rating that needs treatment (default: the register's, High)")
+@click.option("-o", "--output-dir", "output_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="directory for one Markdown file per department")
+@_format_option()
+@handle_errors
+def treatment_command(results_path: Path, risks_path: Path | None, department: str | None, threshold: str | None,
+                      output_dir: Path, fmt: str) -> None:
+    """Treatment-plan requests: one Markdown file per owner department for every risk whose
+    residual rating is at or above the threshold."""
+    assessment = _assessment(results_path, risks_path)
+    threshold = threshold or assessment["config"]["treatment_threshold"]
+    plans = treatment_plans(assessment, threshold=threshold, department=department)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for dept, markdown in plans.items():
+        path = output_dir / f"treatment-{_slug(dept)}.md"
+        write_output(markdown, str(path))
+        ids = [r["id"] for r in requests_for(assessment, threshold, dept)]
+        written[dept] = {"file": str(path), "risks": ids}
+    if fmt == "json":
+        click.echo(json.dumps({"threshold": threshold, "requests": written}, indent=2))
+    elif not written:
+        click.echo(f"no risk has a residual rating of {threshold} or above; nothing written")
+    else:
+        for dept, info in written.items():
+            click.echo(f"{dept}: {len(info['risks'])} risk(s) -> {info['file']}")
+
+
+def _slug(name: str) -> str:
+    return "".join(ch.lower() if ch.isalnum() else "-" for ch in name).strip("-") or "department"
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(risks_command)
+    cli.add_command(cai_command)
+    cli.add_command(treatment_command)

@@ -1,0 +1,129 @@
+"""Findings become current-control evidence for each risk of the register."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .cai import compute_cai, failing_by_severity
+from .scoring import (COUNTED, SEVERITIES, effectiveness, make_config, rating_for, residual)
+
+_SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def _control_meta(control_id: str, results: dict, policy_set) -> dict:
+    meta = (results.get("controls") or {}).get(control_id)
+    if meta:
+        return meta
+    if policy_set is not None:
+        control = policy_set.get(control_id)
+        if control is not None:
+            return control.to_dict()
+    return {"id": control_id, "title": control_id, "remediation": "", "severity": "info"}
+
+
+def _evidence_refs(finding: dict) -> list[dict]:
+    refs = []
+    for ev in finding.get("evidence") or []:
+        ref = {"source": ev.get("source") or ev.get("id")}
+        if ev.get("lines"):
+            ref["lines"] = list(ev["lines"])[:5]
+        refs.append(ref)
+    return refs
+
+
+def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: dict[str, dict],
+                results: dict, config: dict, policy_set=None) -> dict:
+    legend, weights = config["legend"], config["weights"]
+    inherent = risk["likelihood"] * risk["impact"]
+    kinds = set(risk["kinds"])
+    by_sev: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in COUNTED})
+    counts = {"pass": 0, "fail": 0, "error": 0, "waived": 0}
+    failing, in_scope = [], set()
+    for cid in risk["controls"]:
+        for f in findings_by_control.get(cid, ()):
+            asset = assets.get(f["asset_id"], {})
+            if asset.get("kind") not in kinds:
+                continue  # a shared control (e.g. HOST-FW-001) speaks for this risk only on its asset kinds
+            status = f["status"]
+            if status not in counts:
+                continue  # skip: not applicable to this asset
+            counts[status] += 1
+            in_scope.add(f["asset_id"])
+            if status == "waived":
+                continue
+            by_sev[f["severity"]][status] += 1
+            if status in ("fail", "error"):
+                failing.append({"asset_id": f["asset_id"], "control_id": cid, "status": status,
+                                "severity": f["severity"], "message": f.get("message", ""),
+                                "evidence": _evidence_refs(f)})
+    failing.sort(key=lambda x: (-_SEV_RANK.get(x["severity"], 0), x["control_id"], x["asset_id"]))
+
+    if not risk["automated_evidence"]:
+        eff, status = None, "no-automated-evidence"
+        note = ("No collector can evidence this risk; its controls must be evidenced by hand "
+                "(residual = inherent).")
+    else:
+        eff = effectiveness(dict(by_sev), weights)
+        status = "evidence" if eff is not None else "no-evidence"
+        if eff is not None:
+            note = ""
+        elif counts["waived"]:
+            note = "Every in-scope finding is waived: no current evidence (residual = inherent)."
+        else:
+            note = "No in-scope asset was assessed against its controls (residual = inherent)."
+    res = round(residual(inherent, eff, config["reduction"]), 1)
+    inherent_band, residual_band = rating_for(inherent, legend), rating_for(res, legend)
+
+    actions: dict[str, dict] = {}
+    for item in failing:
+        cid = item["control_id"]
+        if cid not in actions:
+            meta = _control_meta(cid, results, policy_set)
+            actions[cid] = {"control_id": cid, "title": meta.get("title", cid), "severity": item["severity"],
+                            "remediation": meta.get("remediation", ""), "assets": []}
+        if item["asset_id"] not in actions[cid]["assets"]:
+            actions[cid]["assets"].append(item["asset_id"])
+
+    return {
+        "id": risk["id"], "title": risk["title"], "asset_class": risk["asset_class"], "kinds": list(risk["kinds"]),
+        "owner": risk["owner"], "risk_source": risk["risk_source"], "vulnerability": risk["vulnerability"],
+        "threat": risk["threat"], "likelihood": risk["likelihood"], "impact": risk["impact"],
+        "rationale": risk["rationale"],
+        "inherent_score": inherent, "inherent_rating": inherent_band["rating"],
+        "inherent_colour": inherent_band["colour"],
+        "controls": list(risk["controls"]), "automated_evidence": risk["automated_evidence"],
+        "evidence_status": status, "note": note,
+        "effectiveness": round(eff, 4) if eff is not None else None,
+        "residual_score": res, "residual_rating": residual_band["rating"], "residual_colour": residual_band["colour"],
+        "counts": counts, "failing": failing, "actions": list(actions.values()),
+        "assets": sorted(in_scope),
+    }
+
+
+def assess(results: dict, register: dict, policy_set=None, config: dict | None = None) -> dict:
+    """The assessment of a results document (docs/results.md) against a register
+    (``load_register``). ``config`` overrides the register's method (docs/risk-method.md)."""
+    if config is None:
+        config = register.get("config") or make_config(register.get("method"))
+    else:
+        config = make_config({**(register.get("method") or {}), **config})
+    assets = {a["id"]: a for a in results.get("assets") or []}
+    findings_by_control: dict[str, list[dict]] = defaultdict(list)
+    for f in results.get("findings") or []:
+        findings_by_control[f["control_id"]].append(f)
+    risks = [assess_risk(r, findings_by_control, assets, results, config, policy_set) for r in register["risks"]]
+    by_rating = {b["rating"]: 0 for b in config["legend"]}
+    for r in risks:
+        by_rating[r["residual_rating"]] += 1
+    run = results.get("run") or {}
+    return {
+        "config": config,
+        "run": {"id": run.get("id"), "finished_at": run.get("finished_at")},
+        "register": register.get("file"),
+        "risks": risks,
+        "cai": compute_cai(results, config["weights"]),
+        "failing_by_severity": failing_by_severity(results, "fail"),
+        "errors_by_severity": failing_by_severity(results, "error"),
+        "summary": {"risks": len(risks), "by_residual_rating": by_rating,
+                    "no_evidence": [r["id"] for r in risks if r["evidence_status"] != "evidence"]},
+    }

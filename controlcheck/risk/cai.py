@@ -1,0 +1,73 @@
+"""Compliance Adherence Index (DESIGN.md):
+
+    CAI = 100 x sum(w x pass) / sum(w x (pass + fail + error))
+
+with severity weights; waived and skipped findings are counted beside it, never in it."""
+
+from __future__ import annotations
+
+from .scoring import SEVERITIES
+
+GROUPINGS = ("framework", "kind", "site", "owner")
+UNASSIGNED = "(unassigned)"
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts = {s: 0 for s in ("pass", "fail", "error", "waived", "skip")}
+        self.weighted_pass = 0.0
+        self.weighted_total = 0.0
+
+    def add(self, status: str, weight: float) -> None:
+        if status not in self.counts:
+            return
+        self.counts[status] += 1
+        if status == "pass":
+            self.weighted_pass += weight
+        if status in ("pass", "fail", "error"):
+            self.weighted_total += weight
+
+    def to_dict(self) -> dict:
+        value = round(100 * self.weighted_pass / self.weighted_total, 1) if self.weighted_total else None
+        return {"value": value, **self.counts,
+                "weighted_pass": round(self.weighted_pass, 4), "weighted_total": round(self.weighted_total, 4)}
+
+
+def compute_cai(results: dict, weights: dict[str, float]) -> dict:
+    """``{"overall": {...}, "by": {"framework": {name: {...}}, "kind": ..., "site": ..., "owner": ...}}``.
+
+    ``value`` is None when nothing weighed (no applicable findings, all waived, only
+    info controls): an index of nothing is not 100."""
+    assets = {a["id"]: a for a in results.get("assets") or []}
+    controls = results.get("controls") or {}
+    overall = _Tally()
+    by: dict[str, dict[str, _Tally]] = {g: {} for g in GROUPINGS}
+    for f in results.get("findings") or []:
+        weight = weights.get(f.get("severity"), 0)
+        status = f.get("status")
+        overall.add(status, weight)
+        asset = assets.get(f.get("asset_id"), {})
+        frameworks = f.get("frameworks")
+        if frameworks is None:
+            frameworks = (controls.get(f.get("control_id")) or {}).get("frameworks") or {}
+        for name in frameworks:
+            by["framework"].setdefault(name, _Tally()).add(status, weight)
+        for group in ("kind", "site", "owner"):
+            key = asset.get(group) or UNASSIGNED
+            by[group].setdefault(key, _Tally()).add(status, weight)
+    out = overall.to_dict()
+    # The engine counts not-applicable controls (skip) in its summary without listing them.
+    summary_skip = ((results.get("summary") or {}).get("by_status") or {}).get("skip")
+    if summary_skip is not None and summary_skip > out["skip"]:
+        out["skip"] = summary_skip
+    return {"overall": out,
+            "by": {g: {k: t.to_dict() for k, t in sorted(by[g].items())} for g in GROUPINGS}}
+
+
+def failing_by_severity(results: dict, status: str = "fail") -> dict[str, int]:
+    """How many findings have ``status`` (default fail), per severity, lowest first."""
+    counts = {s: 0 for s in SEVERITIES}
+    for f in results.get("findings") or []:
+        if f.get("status") == status and f.get("severity") in counts:
+            counts[f["severity"]] += 1
+    return counts

@@ -4,6 +4,8 @@ cites well-formed references, and has a fixture where it passes and one where it
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -154,3 +156,9 @@ def test_policies_read_only_facts_of_the_facts_model(library):
             if dotted not in documented and not any(dotted.startswith(o + ".") for o in opaque):
                 undocumented.append((c.id, dotted))
     assert not undocumented, f"fact names not in docs/facts-model.md: {undocumented}"
+
+
+def test_controls_doc_is_up_to_date():
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_controls_doc.py"), "--check"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

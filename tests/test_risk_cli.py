@@ -85,3 +85,22 @@ def test_end_to_end_on_the_example_facts(tmp_path):
     code, out, err = run_cli("treatment-plan", "--results", str(res), "-o", str(tmp_path / "tp"))
     assert code == 0, err
     assert (tmp_path / "tp" / "treatment-it.md").read_text().startswith("# Risk treatment requests — IT")
+
+
+def test_every_automated_risk_has_evidence_on_the_library_fixtures(tmp_path):
+    """fixtures/library holds a compliant and a non-compliant asset of every kind the
+    register names (but mobile): each automated risk gets evidence, each other risk says so."""
+    res = tmp_path / "results.json"
+    code, _, err = run_cli("check", "--facts", str(FIXTURES / "library"), "--format", "json", "-o", str(res))
+    assert code == 1, err
+    code, out, err = run_cli("risks", "--results", str(res), "--format", "json")
+    assert code == 0, err
+    for r in json.loads(out)["risks"]:
+        expected = "evidence" if r["automated_evidence"] else "no-automated-evidence"
+        assert r["evidence_status"] == expected, r["id"]
+        if r["automated_evidence"]:
+            # each kind has a passing and a failing fixture, so every automated risk sees both
+            assert r["counts"]["pass"] > 0 and r["counts"]["fail"] > 0, r["id"]
+            assert r["residual_score"] == round(r["inherent_score"] * (1 - 0.8 * r["effectiveness"]), 1)
+        else:
+            assert r["residual_score"] == r["inherent_score"]

@@ -83,3 +83,20 @@ def test_target_days_are_configurable(tmp_path):
     out = assess(results(), load_register(path, known_controls=CONTROL_IDS))
     g = section(treatment_plans(out, today=TODAY)["IT"], "RISK-G-01")
     assert "**Target date:** 2026-11-25 (3 days" in g
+
+
+def test_a_large_fleet_stays_readable(tmp_path):
+    from risk_helpers import finding
+
+    from controlcheck.risk.treatment import MAX_ROWS_PER_CONTROL
+
+    many = [finding(f"r{i:03d}", "C-HIGH-1", "fail") for i in range(MAX_ROWS_PER_CONTROL + 5)]
+    doc = results(many)
+    doc["assets"] = [{"id": f"r{i:03d}", "kind": "router", "owner": "IT"} for i in range(MAX_ROWS_PER_CONTROL + 5)]
+    path = tmp_path / "register.yaml"
+    path.write_text(REGISTER_YAML, encoding="utf-8")
+    a = section(treatment_plans(assess(doc, load_register(path, known_controls=CONTROL_IDS)), today=TODAY)["IT"],
+                "RISK-A-01")
+    assert a.count("| C-HIGH-1 | high |") == MAX_ROWS_PER_CONTROL
+    assert "C-HIGH-1: 5 more assets with the same result" in a
+    assert f"r{MAX_ROWS_PER_CONTROL - 1:03d} and 5 more: `transport input ssh`" in a

@@ -33,6 +33,13 @@ class _Tally:
                 "weighted_pass": round(self.weighted_pass, 4), "weighted_total": round(self.weighted_total, 4)}
 
 
+def _tally(group: dict[str, _Tally], key: str) -> _Tally:
+    tally = group.get(key)
+    if tally is None:
+        tally = group[key] = _Tally()
+    return tally
+
+
 def compute_cai(results: dict, weights: dict[str, float]) -> dict:
     """``{"overall": {...}, "by": {"framework": {name: {...}}, "kind": ..., "site": ..., "owner": ...}}``.
 
@@ -51,10 +58,9 @@ def compute_cai(results: dict, weights: dict[str, float]) -> dict:
         if frameworks is None:
             frameworks = (controls.get(f.get("control_id")) or {}).get("frameworks") or {}
         for name in frameworks:
-            by["framework"].setdefault(name, _Tally()).add(status, weight)
+            _tally(by["framework"], name).add(status, weight)
         for group in ("kind", "site", "owner"):
-            key = asset.get(group) or UNASSIGNED
-            by[group].setdefault(key, _Tally()).add(status, weight)
+            _tally(by[group], asset.get(group) or UNASSIGNED).add(status, weight)
     out = overall.to_dict()
     # The engine counts not-applicable controls (skip) in its summary without listing them.
     summary_skip = ((results.get("summary") or {}).get("by_status") or {}).get("skip")

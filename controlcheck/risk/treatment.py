@@ -8,6 +8,7 @@ import datetime as dt
 from .scoring import rating_rank
 
 DEPARTMENTS = ("IT", "Operations", "Facilities", "HR")
+MAX_ROWS_PER_CONTROL = 10
 _PRIORITY = ["P4 — plan within the normal cycle", "P3 — schedule this quarter", "P2 — act this month",
              "P1 — act immediately"]
 
@@ -69,18 +70,31 @@ def _risk_section(n: int, risk: dict, config: dict, today: dt.date) -> list[str]
     if risk["failing"]:
         out += ["**What the audit found.** These checks did not pass on the assets concerned:", "",
                 "| Control | Severity | Asset | Result | What was seen |", "|---|---|---|---|---|"]
+        shown: dict[str, int] = {}
         for f in risk["failing"]:
+            # a long fleet would bury the reader: a few rows per control, then a count
+            shown[f["control_id"]] = shown.get(f["control_id"], 0) + 1
+            if shown[f["control_id"]] > MAX_ROWS_PER_CONTROL:
+                continue
             result = "failed" if f["status"] == "fail" else "could not be verified"
             out.append(f"| {_cell(f['control_id'])} | {f['severity']} | {_cell(f['asset_id'])} | {result} "
                        f"| {_cell(f['message'])} |")
         out.append("")
+        for cid, n in shown.items():
+            if n > MAX_ROWS_PER_CONTROL:
+                out.append(f"{cid}: {n - MAX_ROWS_PER_CONTROL} more assets with the same result are listed in the "
+                           "audit results.  ")
+        if any(n > MAX_ROWS_PER_CONTROL for n in shown.values()):
+            out.append("")
     elif risk["evidence_status"] == "evidence":
         out += ["**What the audit found.** Every automated check passed; the residual rating comes from the "
                 "size of the inherent risk.", ""]
     if risk["actions"]:
         out += ["**Recommended actions:**", ""]
         for i, a in enumerate(risk["actions"], 1):
-            where = ", ".join(a["assets"])
+            where = ", ".join(a["assets"][:MAX_ROWS_PER_CONTROL])
+            if len(a["assets"]) > MAX_ROWS_PER_CONTROL:
+                where += f" and {len(a['assets']) - MAX_ROWS_PER_CONTROL} more"
             fix = a["remediation"] or "see the control description"
             out.append(f"{i}. {a['title']} ({a['control_id']}, {a['severity']}) on {where}: `{_cell(fix)}`")
         out.append("")

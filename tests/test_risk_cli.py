@@ -104,3 +104,13 @@ def test_every_automated_risk_has_evidence_on_the_library_fixtures(tmp_path):
             assert r["residual_score"] == round(r["inherent_score"] * (1 - 0.8 * r["effectiveness"]), 1)
         else:
             assert r["residual_score"] == r["inherent_score"]
+
+
+def test_bad_threshold_or_department_exit_2(tmp_path):
+    reg, res = write(tmp_path)
+    code, _, err = run_cli("treatment-plan", "--results", str(res), "--risks", str(reg), "-o", str(tmp_path / "o"),
+                           "--threshold", "Severe")
+    assert code == 2 and "'Severe' is not a rating of the legend (Low, Medium, High, Critical)" in err
+    assert err.count("\n") == 1
+    code, _, err = run_cli("treatment-plan", "--results", str(res), "-o", str(tmp_path / "o"), "--department", "Sales")
+    assert code == 2 and "Sales" in err

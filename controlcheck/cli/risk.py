@@ -11,7 +11,7 @@ from ..risk import assess, load_register, load_results, treatment_plans
 from ..risk.cai import GROUPINGS
 from ..risk.register import builtin_control_ids
 from ..risk.text import cai_table, risks_table
-from ..risk.treatment import requests_for
+from ..risk.treatment import DEPARTMENTS, requests_for
 from .check import write_output
 from .common import handle_errors
 
@@ -76,7 +76,7 @@ def cai_command(results_path: Path, risks_path: Path | None, by: str | None, fmt
 @click.command("treatment-plan")
 @_results_option()
 @_risks_option()
-@click.option("--department", type=str, help="only this owner department (IT, Operations, Facilities, HR)")
+@click.option("--department", type=click.Choice(DEPARTMENTS), help="only this owner department")
 @click.option("--threshold", type=str, help="lowest residual rating that needs treatment (default: the register's, High)")
 @click.option("-o", "--output-dir", "output_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="directory for one Markdown file per department")

@@ -60,8 +60,8 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
 
     if not risk["automated_evidence"]:
         eff, status = None, "no-automated-evidence"
-        note = ("No collector can evidence this risk; its controls must be evidenced by hand "
-                "(residual = inherent).")
+        note = ("No collector can evidence this risk: it must be evidenced by hand, so the audit leaves "
+                "its residual score at the inherent score.")
     else:
         eff = effectiveness(dict(by_sev), weights)
         status = "evidence" if eff is not None else "no-evidence"

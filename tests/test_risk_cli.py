@@ -51,7 +51,9 @@ def test_treatment_plan_writes_one_file_per_department(tmp_path):
 def test_bad_results_file_is_one_line_exit_2(tmp_path):
     bad = tmp_path / "results.json"
     for content, message in (("{not json", "not valid JSON"), ('{"findings": 3}', "not a results document"),
-                             ('{"assets": [], "findings": [{"asset_id": 1}]}', "finding #1")):
+                             ('{"assets": [], "findings": [{"asset_id": 1}]}', "finding #1"),
+                             ('{"assets": [], "findings": [{"asset_id": "a", "control_id": "C-1", "status": "ok", '
+                              '"severity": "high"}]}', "status 'ok'")):
         bad.write_text(content, encoding="utf-8")
         code, out, err = run_cli("cai", "--results", str(bad))
         assert code == 2 and out == ""

@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
+from .scoring import SEVERITIES
+
+STATUSES = ("pass", "fail", "error", "skip", "waived")
 
 
 def load_results(path: str | Path) -> dict:
@@ -33,6 +36,9 @@ def load_results(path: str | Path) -> dict:
         if not isinstance(f, dict) or not all(isinstance(f.get(k), str) for k in ("asset_id", "control_id", "status",
                                                                                    "severity")):
             raise InputError(f"finding #{i + 1}: needs asset_id, control_id, status and severity", file=file)
+        if f["status"] not in STATUSES or f["severity"] not in SEVERITIES:
+            raise InputError(f"finding #{i + 1} ({f['control_id']} on {f['asset_id']}): status {f['status']!r} / "
+                             f"severity {f['severity']!r} not understood", file=file)
     for i, a in enumerate(doc["assets"]):
         if not isinstance(a, dict) or not isinstance(a.get("id"), str):
             raise InputError(f"asset #{i + 1}: needs an id", file=file)

@@ -97,3 +97,52 @@ def test_empty_and_missing_register(tmp_path):
         load_register(empty, known_controls=CONTROL_IDS)
     with pytest.raises(InputError, match="file not found"):
         load_register(tmp_path / "nope.yaml", known_controls=CONTROL_IDS)
+
+
+def test_a_register_can_extend_the_builtin_one(tmp_path):
+    builtin = load_register()
+    path = tmp_path / "extra.yaml"
+    path.write_text("""extends: builtin
+risks:
+  - id: RISK-NET-01
+    title: Takeover of the network management plane (rated up after an incident)
+    asset_class: network devices
+    kinds: [router, switch, firewall]
+    risk_source: Attacker on an internal segment
+    vulnerability: Telnet management
+    threat: Reconfiguration
+    likelihood: 5
+    impact: 5
+    rationale: Happened in March.
+    owner: IT
+    controls: [NET-LINE-001]
+  - id: RISK-CUS-01
+    title: Headsets with Bluetooth pairing open
+    asset_class: telephony
+    kinds: [workstation]
+    risk_source: Anyone nearby
+    vulnerability: Open pairing
+    threat: Eavesdropping
+    likelihood: 2
+    impact: 3
+    rationale: Open-plan floors.
+    owner: Operations
+    automated_evidence: false
+    controls: []
+""", encoding="utf-8")
+    extended = load_register(path)
+    ids = [r["id"] for r in extended["risks"]]
+    assert len(ids) == len(builtin["risks"]) + 1 and len(set(ids)) == len(ids)
+    net = next(r for r in extended["risks"] if r["id"] == "RISK-NET-01")
+    assert (net["likelihood"], net["controls"]) == (5, ["NET-LINE-001"])
+    assert "RISK-CUS-01" in ids
+
+
+def test_a_register_without_risks_must_extend(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("method: {reduction: 0.5}\nrisks: []\n", encoding="utf-8")
+    with pytest.raises(InputError, match="extends: builtin"):
+        load_register(path)
+    path.write_text("extends: builtin\nmethod: {reduction: 0.5}\nrisks: []\n", encoding="utf-8")
+    register = load_register(path)
+    assert register["config"]["reduction"] == 0.5 and len(register["risks"]) == len(load_register()["risks"])

@@ -26,6 +26,9 @@ def builtin_control_ids() -> set[str]:
 def load_register(path: str | Path | None = None, known_controls: Iterable[str] | None = None) -> dict:
     """The register as plain data: ``{"file", "risks": [...], "method": {...}, "config": {...}}``.
 
+    A file with ``extends: builtin`` adds its risks to the built-in register (same id:
+    replaced) instead of replacing it.
+
     ``known_controls``: the control ids a risk may name (default: the built-in policy
     library). An unknown id, a duplicate risk id or an automated risk without controls
     is an InputError naming the file and line (exit 2)."""
@@ -63,4 +66,13 @@ def load_register(path: str | Path | None = None, known_controls: Iterable[str] 
         risk["source"] = {"file": file, "line": line}
         risks.append(risk)
     method = plain(data.get("method") or {})
+    if data.get("extends") == "builtin":
+        # extend: the built-in risks stay, a risk with the same id is replaced by this file's
+        base = load_register(None, known_controls=known)
+        mine = {r["id"] for r in risks}
+        risks = [r for r in base["risks"] if r["id"] not in mine] + risks
+        method = {**base["method"], **method}
+    elif not risks:
+        raise InputError("no risks (to add risks to the built-in register, write 'extends: builtin')",
+                         file=file, line=line_of(data, ["risks"]))
     return {"file": file, "risks": risks, "method": method, "config": make_config(method, file)}

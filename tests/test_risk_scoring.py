@@ -33,6 +33,7 @@ def test_effectiveness_and_residual_by_hand(register):
     # residual = 20 x (1 - 0.8 x 7/19) = 20 x 0.705263 = 14.105 -> 14.1 -> High (10..16)
     assert a["residual_score"] == 14.1
     assert a["residual_rating"] == "High"
+    assert a["residual_likelihood"] == 2.82  # 14.1 / impact 5, for plotting beside the inherent cell (4, 5)
     assert a["counts"] == {"pass": 2, "fail": 2, "error": 1, "waived": 1}
     assert a["evidence_status"] == "evidence"
     assert a["assets"] == ["r1", "r2"]

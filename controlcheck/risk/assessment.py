@@ -95,6 +95,9 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
         "evidence_status": status, "note": note,
         "effectiveness": round(eff, 4) if eff is not None else None,
         "residual_score": res, "residual_rating": residual_band["rating"], "residual_colour": residual_band["colour"],
+        # for heat maps: controls act on likelihood, so the residual sits at the same impact
+        # and the likelihood that gives the residual score (continuous, not a grid cell)
+        "residual_likelihood": round(res / risk["impact"], 2),
         "counts": counts, "failing": failing, "actions": list(actions.values()),
         "assets": sorted(in_scope),
     }

@@ -23,7 +23,7 @@ def _results_option():
 
 def _risks_option():
     return click.option("--risks", "risks_path", type=click.Path(path_type=Path),
-                        help="risk register YAML replacing the built-in one")
+                        help="risk register YAML replacing the built-in one (or adding to it: 'extends: builtin')")
 
 
 def _format_option():

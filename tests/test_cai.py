@@ -51,6 +51,15 @@ def test_by_framework_by_hand():
     assert set(fw) == {"pci-dss-4.0", "nist-800-53-r5"}
 
 
+def test_by_requirement_by_hand():
+    req = compute_cai(results(), W)["by"]["requirement"]
+    # pci-dss-4.0 2.2.7 is cited by C-HIGH-1 only: r1 pass 6, r2 fail 6, w1 pass 6 -> 12 / 18 = 66.67
+    assert req["pci-dss-4.0 2.2.7"]["value"] == 66.7
+    # pci-dss-4.0 8.3.6 by C-PBX-1 only: pbx1 error -> 0 / 10
+    assert req["pci-dss-4.0 8.3.6"]["value"] == 0.0
+    assert set(req) == {"pci-dss-4.0 2.2.7", "pci-dss-4.0 8.3.6", "nist-800-53-r5 AC-17(2)", "nist-800-53-r5 AC-12"}
+
+
 def test_failing_and_errors_by_severity():
     assert failing_by_severity(results()) == {"info": 1, "low": 0, "medium": 1, "high": 1, "critical": 0}
     assert failing_by_severity(results(), "error") == {"info": 0, "low": 0, "medium": 1, "high": 0, "critical": 1}

@@ -6,9 +6,11 @@ with severity weights; waived and skipped findings are counted beside it, never 
 
 from __future__ import annotations
 
+import re
+
 from .scoring import SEVERITIES
 
-GROUPINGS = ("framework", "kind", "site", "owner")
+GROUPINGS = ("framework", "requirement", "kind", "site", "owner")
 UNASSIGNED = "(unassigned)"
 
 
@@ -33,6 +35,11 @@ class _Tally:
                 "weighted_pass": round(self.weighted_pass, 4), "weighted_total": round(self.weighted_total, 4)}
 
 
+def _natural(key: str) -> list:
+    # "pci-dss-4.0 2.2.7" before "pci-dss-4.0 10.2.1"
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", key)]
+
+
 def _tally(group: dict[str, _Tally], key: str) -> _Tally:
     tally = group.get(key)
     if tally is None:
@@ -41,7 +48,8 @@ def _tally(group: dict[str, _Tally], key: str) -> _Tally:
 
 
 def compute_cai(results: dict, weights: dict[str, float]) -> dict:
-    """``{"overall": {...}, "by": {"framework": {name: {...}}, "kind": ..., "site": ..., "owner": ...}}``.
+    """``{"overall": {...}, "by": {"framework": {name: {...}}, "requirement": {"pci-dss-4.0 2.2.7": {...}},
+    "kind": ..., "site": ..., "owner": ...}}``.
 
     ``value`` is None when nothing weighed (no applicable findings, all waived, only
     info controls): an index of nothing is not 100."""
@@ -57,8 +65,10 @@ def compute_cai(results: dict, weights: dict[str, float]) -> dict:
         frameworks = f.get("frameworks")
         if frameworks is None:
             frameworks = (controls.get(f.get("control_id")) or {}).get("frameworks") or {}
-        for name in frameworks:
+        for name, refs in frameworks.items():
             _tally(by["framework"], name).add(status, weight)
+            for ref in refs:  # e.g. "pci-dss-4.0 2.2.7": what an auditor of one requirement asks for
+                _tally(by["requirement"], f"{name} {ref}").add(status, weight)
         for group in ("kind", "site", "owner"):
             _tally(by[group], asset.get(group) or UNASSIGNED).add(status, weight)
     out = overall.to_dict()
@@ -67,7 +77,7 @@ def compute_cai(results: dict, weights: dict[str, float]) -> dict:
     if summary_skip is not None and summary_skip > out["skip"]:
         out["skip"] = summary_skip
     return {"overall": out,
-            "by": {g: {k: t.to_dict() for k, t in sorted(by[g].items())} for g in GROUPINGS}}
+            "by": {g: {k: by[g][k].to_dict() for k in sorted(by[g], key=_natural)} for g in GROUPINGS}}
 
 
 def failing_by_severity(results: dict, status: str = "fail") -> dict[str, int]:

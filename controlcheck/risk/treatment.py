@@ -96,7 +96,8 @@ def _risk_section(n: int, risk: dict, config: dict, today: dt.date) -> list[str]
             if len(a["assets"]) > MAX_ROWS_PER_CONTROL:
                 where += f" and {len(a['assets']) - MAX_ROWS_PER_CONTROL} more"
             fix = a["remediation"] or "see the control description"
-            out.append(f"{i}. {a['title']} ({a['control_id']}, {a['severity']}) on {where}: `{_cell(fix)}`")
+            out.append(f"{i}. {a['title']} ({a['control_id']}, {a['severity']}) on {where}: "
+                       f"`{_cell(fix).replace('`', chr(39))}`")
         out.append("")
     elif risk["evidence_status"] == "no-automated-evidence":
         out += ["**Recommended actions:**", "",

@@ -1,0 +1,397 @@
+"""SSH transport shared by every SSH platform: host-key verification, credentials by
+reference, timeouts and output caps.
+
+Two session kinds, one interface (``run(command) -> CommandOutput | None``):
+
+* :class:`ExecSession` (paramiko, one exec channel per command, no PTY) for Linux,
+  Windows OpenSSH and Asterisk hosts;
+* :class:`CliSession` (netmiko) for network CLIs that need a prompt, ``enable`` and
+  paging turned off (Cisco IOS, ASA).
+
+Host keys are checked against the inventory's known_hosts file by default: an unknown
+or changed key is a collection error naming the key's SHA256 fingerprint. Recording an
+unknown key (trust on first use) happens only when asked for. Secrets are read at
+connection time from their reference and never appear in evidence, facts or messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import paramiko
+
+from ..errors import CollectionError, InputError
+from ..inventory import Asset, resolve_secret
+from .base import CollectionContext, Collector, FactsBuilder
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_COMMAND_TIMEOUT = 30.0
+DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+
+_known_hosts_lock = threading.Lock()
+# paramiko logs socket errors itself; every failure is reported once, as an errors entry
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH-style ``SHA256:...`` fingerprint, as ``ssh-keygen -lf`` prints it."""
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+def known_hosts_name(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+@dataclass
+class SshTarget:
+    """Everything needed to open a session; built from the inventory at use."""
+
+    asset_id: str
+    host: str
+    port: int
+    username: str
+    known_hosts: Path
+    trust_on_first_use: bool
+    password: str | None = None
+    key_file: str | None = None
+    passphrase: str | None = None
+    allow_agent: bool = False
+    enable_secret: str | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+
+    def __repr__(self) -> str:  # never show secrets, even in a --debug traceback
+        return f"SshTarget({self.username}@{self.host}:{self.port})"
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def ssh_target(asset: Asset, ctx: CollectionContext) -> SshTarget:
+    """Resolve an asset's ``ssh:`` block and its credential (secrets read now, kept in memory only)."""
+    if not asset.ssh:
+        raise CollectionError(f"asset {asset.id} has no 'ssh:' block in the inventory", source="ssh")
+    block = asset.ssh
+    inventory = ctx.inventory
+    cred_name = block["credential"]
+    cred = inventory.credential(cred_name)
+    username = cred.get("username")
+    if not username:
+        raise CollectionError(f"credential {cred_name!r} has no username", source="ssh")
+    try:
+        password = resolve_secret(inventory, cred_name, "password")
+        passphrase = resolve_secret(inventory, cred_name, "passphrase")
+        enable_secret = resolve_secret(inventory, cred_name, "enable_secret")
+    except InputError as exc:
+        raise CollectionError(exc.message, source="ssh") from None
+    key_file = str(inventory.resolve_path(cred["key_file"])) if cred.get("key_file") else None
+    if key_file and not Path(key_file).is_file():
+        raise CollectionError(f"credential {cred_name!r}: key file {key_file} does not exist", source="ssh")
+    allow_agent = bool(cred.get("ssh_agent"))
+    if not (password or key_file or allow_agent):
+        raise CollectionError(f"credential {cred_name!r} names no password, key file or ssh-agent", source="ssh")
+    return SshTarget(
+        asset_id=asset.id, host=asset.address, port=int(block.get("port", 22)), username=username,
+        known_hosts=inventory.known_hosts(asset), trust_on_first_use=ctx.trust_on_first_use,
+        password=password, key_file=key_file, passphrase=passphrase, allow_agent=allow_agent,
+        enable_secret=enable_secret,
+        connect_timeout=float(block.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
+        command_timeout=float(block.get("command_timeout", DEFAULT_COMMAND_TIMEOUT)),
+        max_output_bytes=int(block.get("max_output_bytes", DEFAULT_MAX_OUTPUT_BYTES)),
+    )
+
+
+class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
+    """Unknown key: refuse naming its fingerprint, or (trust on first use) record it."""
+
+    def __init__(self, target: SshTarget):
+        self.target = target
+        self.recorded: str | None = None
+
+    def missing_host_key(self, client, hostname, key) -> None:
+        fp = fingerprint(key)
+        if not self.target.trust_on_first_use:
+            raise CollectionError(
+                f"unknown SSH host key for {hostname} ({key.get_name()} {fp}); not in {self.target.known_hosts}. "
+                f"Verify it and add it (ssh-keyscan -p {self.target.port} {self.target.host}), "
+                f"or collect once with --trust-on-first-use", source="ssh")
+        with _known_hosts_lock:
+            path = self.target.known_hosts
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="ascii") as fh:
+                fh.write(f"{hostname} {key.get_name()} {key.get_base64()}\n")
+        client.get_host_keys().add(hostname, key.get_name(), key)
+        self.recorded = f"{key.get_name()} {fp}"
+
+
+def _load_known_hosts(client: paramiko.SSHClient, target: SshTarget) -> None:
+    if target.known_hosts.is_file():
+        try:
+            client.load_host_keys(str(target.known_hosts))
+        except (OSError, paramiko.SSHException, ValueError) as exc:
+            raise CollectionError(f"cannot read known_hosts {target.known_hosts}: {exc}", source="ssh") from None
+
+
+def explain_connect_error(exc: BaseException, target: SshTarget) -> CollectionError:
+    """One clear sentence for each way a connection fails; never a secret."""
+    if isinstance(exc, CollectionError):
+        return exc
+    where = target.label
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return CollectionError(
+            f"SSH host key for {where} has CHANGED: server offers {exc.key.get_name()} {fingerprint(exc.key)}, "
+            f"{target.known_hosts} has {fingerprint(exc.expected_key)}; refusing to connect "
+            f"(possible man-in-the-middle, or the device was replaced)", source="ssh")
+    if isinstance(exc, paramiko.AuthenticationException):
+        return CollectionError(f"authentication failed for user {target.username!r} on {where}", source="ssh")
+    if isinstance(exc, ConnectionRefusedError):
+        return CollectionError(f"connection refused by {where}", source="ssh")
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return CollectionError(f"no SSH answer from {where} within {target.connect_timeout:g}s", source="ssh")
+    if isinstance(exc, socket.gaierror):
+        return CollectionError(f"cannot resolve {target.host}: {exc.strerror}", source="ssh")
+    if isinstance(exc, OSError):
+        return CollectionError(f"cannot connect to {where}: {exc.strerror or exc}", source="ssh")
+    if isinstance(exc, paramiko.SSHException):
+        return CollectionError(f"SSH negotiation with {where} failed: {exc}", source="ssh")
+    return CollectionError(f"SSH connection to {where} failed: {type(exc).__name__}: {exc}", source="ssh")
+
+
+@dataclass
+class CommandOutput:
+    command: str
+    text: str
+    exit_status: int
+    evidence: str
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+
+def decode_output(raw: bytes, command: str, builder: FactsBuilder) -> str:
+    """UTF-8 text; undecodable bytes are replaced (the raw bytes stay in evidence) and said."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        builder.error(f"ssh:{command}", f"output is not valid UTF-8 (first bad byte at offset {exc.start}); "
+                                        f"undecodable bytes were replaced, raw bytes kept as evidence")
+        return raw.decode("utf-8", errors="replace")
+
+
+class _Session:
+    def __init__(self, target: SshTarget, builder: FactsBuilder):
+        self.target = target
+        self.builder = builder
+
+    def _record(self, command: str, raw: bytes, exit_status: int, stderr: bytes = b"") -> CommandOutput:
+        ev = self.builder.add_evidence(f"ssh:{command}", raw)
+        text = decode_output(raw, command, self.builder)
+        return CommandOutput(command=command, text=text, exit_status=exit_status, evidence=ev,
+                             stderr=stderr.decode("utf-8", errors="replace"))
+
+
+class ExecSession(_Session):
+    """paramiko exec channel per command (no PTY): exact bytes, real exit status."""
+
+    def __init__(self, client: paramiko.SSHClient, target: SshTarget, builder: FactsBuilder):
+        super().__init__(target, builder)
+        self.client = client
+
+    def run(self, command: str, timeout: float | None = None) -> CommandOutput | None:
+        """Run one command. A timeout or an output over the cap is an errors entry and None."""
+        timeout = timeout or self.target.command_timeout
+        cap = self.target.max_output_bytes
+        source = f"ssh:{command}"
+        try:
+            transport = self.client.get_transport()
+            if transport is None or not transport.is_active():
+                raise CollectionError("the SSH connection was closed by the device", source="ssh")
+            chan = transport.open_session(timeout=timeout)
+            chan.exec_command(command)
+        except CollectionError:
+            raise
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise CollectionError(f"cannot run {command!r} on {self.target.label}: {exc}", source="ssh") from None
+        out, err = bytearray(), bytearray()
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        try:
+            while True:
+                got = False
+                if chan.recv_ready():
+                    out += chan.recv(65536)
+                    got = True
+                if chan.recv_stderr_ready():
+                    err += chan.recv_stderr(65536)
+                    got = True
+                if len(out) > cap:
+                    self.builder.error(source, f"output exceeded {cap} bytes; command abandoned")
+                    return None
+                if not got:
+                    if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
+                        break
+                    if time.monotonic() > deadline:
+                        self.builder.error(source, f"no complete answer within {timeout:g}s; command abandoned")
+                        return None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.05)
+                else:
+                    pause = 0.001
+            status = chan.recv_exit_status()
+        finally:
+            chan.close()
+        return self._record(command, bytes(out), status, bytes(err))
+
+
+@contextmanager
+def exec_session(target: SshTarget, builder: FactsBuilder) -> Iterator[ExecSession]:
+    """Connect with host-key verification; raise :class:`CollectionError` on any failure."""
+    client = paramiko.SSHClient()
+    _load_known_hosts(client, target)
+    policy = HostKeyPolicy(target)
+    client.set_missing_host_key_policy(policy)
+    try:
+        client.connect(
+            target.host, port=target.port, username=target.username, password=target.password,
+            key_filename=target.key_file, passphrase=target.passphrase, allow_agent=target.allow_agent,
+            look_for_keys=False, timeout=target.connect_timeout, banner_timeout=target.connect_timeout,
+            auth_timeout=target.connect_timeout)
+    except BaseException as exc:  # noqa: B036 - every failure becomes one clear sentence
+        client.close()
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise explain_connect_error(exc, target) from None
+    if policy.recorded:
+        builder.error("ssh", f"trust on first use: recorded host key {policy.recorded} "
+                             f"for {target.label} in {target.known_hosts}")
+    try:
+        yield ExecSession(client, target, builder)
+    finally:
+        client.close()
+
+
+class CliSession(_Session):
+    """A netmiko session on a network CLI (prompt, enable, no paging)."""
+
+    def __init__(self, conn, target: SshTarget, builder: FactsBuilder):
+        super().__init__(target, builder)
+        self.conn = conn
+
+    def run(self, command: str, timeout: float | None = None) -> CommandOutput | None:
+        from netmiko.exceptions import ReadTimeout
+
+        timeout = timeout or self.target.command_timeout
+        try:
+            text = self.conn.send_command(command, read_timeout=timeout, strip_prompt=True, strip_command=True)
+        except ReadTimeout:
+            raise CollectionError(f"no prompt from {self.target.label} within {timeout:g}s after {command!r} "
+                                  f"(hung CLI); collection stopped", source="ssh") from None
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise CollectionError(f"connection to {self.target.label} lost during {command!r}: {exc}",
+                                  source="ssh") from None
+        raw = text.encode("utf-8", errors="surrogateescape")
+        if len(raw) > self.target.max_output_bytes:
+            self.builder.error(f"ssh:{command}", f"output exceeded {self.target.max_output_bytes} bytes; ignored")
+            return None
+        output = self._record(command, raw, 0)
+        if _cli_rejected(text):
+            output.exit_status = 1
+        return output
+
+
+def _cli_rejected(text: str) -> bool:
+    head = text.lstrip()[:200]
+    return head.startswith("% Invalid") or head.startswith("ERROR: % Invalid") or "% Invalid input" in head
+
+
+@contextmanager
+def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str) -> Iterator[CliSession]:
+    from netmiko import ConnectHandler
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+
+    params = dict(
+        device_type=device_type, host=target.host, port=target.port, username=target.username,
+        password=target.password or "", secret=target.enable_secret or "",
+        use_keys=bool(target.key_file), key_file=target.key_file, passphrase=target.passphrase,
+        allow_agent=target.allow_agent, ssh_strict=True, system_host_keys=False,
+        alt_host_keys=True, alt_key_file=str(target.known_hosts),
+        conn_timeout=target.connect_timeout, auth_timeout=target.connect_timeout,
+        banner_timeout=target.connect_timeout, read_timeout_override=None,
+        session_log=None, auto_connect=False, fast_cli=False,
+    )
+    conn = ConnectHandler(**params)
+    policy = HostKeyPolicy(target)
+    conn.key_policy = policy   # netmiko's RejectPolicy would not name the fingerprint
+    try:
+        conn._open()
+    except BaseException as exc:  # noqa: B036
+        _quiet_disconnect(conn)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(exc, CollectionError) or isinstance(cause, CollectionError):
+            raise (exc if isinstance(exc, CollectionError) else cause) from None
+        if isinstance(cause, paramiko.BadHostKeyException):
+            raise explain_connect_error(cause, target) from None
+        if isinstance(exc, NetmikoAuthenticationException):
+            raise CollectionError(f"authentication failed for user {target.username!r} on {target.label}",
+                                  source="ssh") from None
+        if isinstance(exc, NetmikoTimeoutException):
+            raise CollectionError(f"no SSH answer from {target.label} within {target.connect_timeout:g}s "
+                                  f"(or connection refused)", source="ssh") from None
+        if isinstance(exc, (ReadTimeout, ValueError)):
+            raise CollectionError(f"logged in to {target.label} but the CLI did not give a usable prompt "
+                                  f"({type(exc).__name__}); wrong platform, enable secret or a hung device?",
+                                  source="ssh") from None
+        raise explain_connect_error(exc, target) from None
+    if policy.recorded:
+        builder.error("ssh", f"trust on first use: recorded host key {policy.recorded} "
+                             f"for {target.label} in {target.known_hosts}")
+    try:
+        yield CliSession(conn, target, builder)
+    finally:
+        _quiet_disconnect(conn)
+
+
+def _quiet_disconnect(conn) -> None:
+    try:
+        conn.disconnect()
+    except Exception:  # noqa: S110 - closing a broken session cannot fail the collection
+        pass
+
+
+class SshCollector(Collector):
+    """Base for SSH platforms: opens the session, hands it to ``gather``, turns any
+    connection failure into an errors entry (facts gathered so far are kept)."""
+
+    transport = "ssh"
+    netmiko_device_type: str | None = None   # set for CLI platforms; None = exec channel
+
+    def collect(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
+        try:
+            target = ssh_target(asset, ctx)
+            if self.netmiko_device_type:
+                with cli_session(target, builder, self.netmiko_device_type) as session:
+                    self.gather(session, builder)
+            else:
+                with exec_session(target, builder) as session:
+                    self.gather(session, builder)
+        except CollectionError as exc:
+            builder.error(exc.source, exc.message)
+
+    def gather(self, session, builder: FactsBuilder) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

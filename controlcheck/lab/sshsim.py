@@ -376,7 +376,7 @@ class _CliShell:
 
     def invalid(self, command: str) -> str:
         if self.device.cli_style == "asa":
-            return f"                ^\nERROR: % Invalid input detected at '^' marker.\n"
+            return "                ^\nERROR: % Invalid input detected at '^' marker.\n"
         return f"{' ' * (len(self.prompt()) + 1)}^\n% Invalid input detected at '^' marker.\n\n"
 
 

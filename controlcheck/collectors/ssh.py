@@ -25,7 +25,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import paramiko
 
@@ -197,8 +197,11 @@ class _Session:
         self.target = target
         self.builder = builder
 
-    def _record(self, command: str, raw: bytes, exit_status: int, stderr: bytes = b"") -> CommandOutput:
-        ev = self.builder.add_evidence(f"ssh:{command}", raw)
+    def _record(self, command: str, raw: bytes, exit_status: int, stderr: bytes = b"",
+                redact: Callable[[bytes], bytes] | None = None) -> CommandOutput:
+        """Keep ``raw`` as evidence; with ``redact``, evidence holds ``redact(raw)`` while the
+        returned text is the unredacted output (for parsers that judge secrets in memory only)."""
+        ev = self.builder.add_evidence(f"ssh:{command}", redact(raw) if redact else raw)
         text = decode_output(raw, command, self.builder)
         return CommandOutput(command=command, text=text, exit_status=exit_status, evidence=ev,
                              stderr=stderr.decode("utf-8", errors="replace"))
@@ -211,8 +214,10 @@ class ExecSession(_Session):
         super().__init__(target, builder)
         self.client = client
 
-    def run(self, command: str, timeout: float | None = None) -> CommandOutput | None:
-        """Run one command. A timeout or an output over the cap is an errors entry and None."""
+    def run(self, command: str, timeout: float | None = None,
+            redact: Callable[[bytes], bytes] | None = None) -> CommandOutput | None:
+        """Run one command. A timeout or an output over the cap is an errors entry and None.
+        ``redact`` is applied to the output before it is recorded as evidence."""
         timeout = timeout or self.target.command_timeout
         cap = self.target.max_output_bytes
         source = f"ssh:{command}"
@@ -254,7 +259,7 @@ class ExecSession(_Session):
             status = chan.recv_exit_status()
         finally:
             chan.close()
-        return self._record(command, bytes(out), status, bytes(err))
+        return self._record(command, bytes(out), status, bytes(err), redact=redact)
 
 
 @contextmanager

@@ -296,7 +296,8 @@ class CliSession(_Session):
         super().__init__(target, builder)
         self.conn = conn
 
-    def run(self, command: str, timeout: float | None = None) -> CommandOutput | None:
+    def run(self, command: str, timeout: float | None = None,
+            redact: Callable[[bytes], bytes] | None = None) -> CommandOutput | None:
         from netmiko.exceptions import ReadTimeout
 
         timeout = timeout or self.target.command_timeout
@@ -312,7 +313,7 @@ class CliSession(_Session):
         if len(raw) > self.target.max_output_bytes:
             self.builder.error(f"ssh:{command}", f"output exceeded {self.target.max_output_bytes} bytes; ignored")
             return None
-        output = self._record(command, raw, 0)
+        output = self._record(command, raw, 0, redact=redact)
         if _cli_rejected(text):
             output.exit_status = 1
         return output

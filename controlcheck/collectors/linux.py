@@ -1,0 +1,351 @@
+"""Linux workstations and servers over SSH (paramiko exec channel, no PTY).
+
+Commands run unprivileged where they can; where root is needed the plain command is
+tried first (an audit account may be root) and then ``sudo -n`` (never prompts). A
+command that fails leaves its facts absent; an errors entry says so when the fact is
+read by a policy. Nothing that holds a password hash is read into evidence: the shadow
+file is read with ``awk`` printing only the names of accounts whose field is empty.
+The commands are listed in docs/collectors/linux.md.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from ..parsers import linux as P
+from .base import FactsBuilder
+from .ssh import CommandOutput, SshCollector
+
+PASSWD_SUMMARY = """awk -F: '{print $1":"$3":"($2==""?"empty":"-")}' /etc/passwd"""
+SHADOW_EMPTY = """awk -F: '($2 == "") {print $1}' /etc/shadow"""
+PS_TREE = "echo $$; ps -eo pid=,ppid=,comm="
+GSETTINGS = ("for k in org.gnome.desktop.session:idle-delay org.gnome.desktop.screensaver:lock-enabled "
+             "org.gnome.desktop.screensaver:lock-delay; do "
+             "echo \"${k#*:}=$(gsettings get ${k%%:*} ${k#*:})\"; done")
+FIREWALL_UNITS = ["ufw", "firewalld", "nftables"]
+TIME_UNITS = ["systemd-timesyncd", "chrony", "chronyd", "ntp", "ntpd", "ntpsec", "openntpd"]
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9_./*-]+$")
+
+
+def put(builder: FactsBuilder, parsed: P.Parsed, evidence: str | None) -> None:
+    """Add parsed ``{path: (value, lines)}`` facts with their evidence id and source lines."""
+    for path, (value, lines) in parsed.items():
+        builder.set(path, value, evidence=evidence, lines=[line for line in lines if line] or None)
+
+
+def first_ok(session, commands: list[str]) -> CommandOutput | None:
+    """Run each command until one exits 0; returns that one (or the last answer, or None)."""
+    last = None
+    for command in commands:
+        out = session.run(command)
+        if out is None:
+            continue
+        if out.ok:
+            return out
+        last = out
+    return last
+
+
+def with_sudo(command: str) -> list[str]:
+    return [command, f"sudo -n {command}"]
+
+
+def _why(out: CommandOutput | None) -> str:
+    if out is None:
+        return "no answer (timeout or size cap)"
+    detail = (out.stderr or out.text).strip().splitlines()
+    return f"exit status {out.exit_status}" + (f": {detail[0][:200]}" if detail else "")
+
+
+class LinuxCollector(SshCollector):
+    platform = "linux"
+
+    def gather(self, session, builder: FactsBuilder) -> None:
+        self.os(session, builder)
+        self.sshd(session, builder)
+        self.passwords(session, builder)
+        self.accounts(session, builder)
+        self.firewall(session, builder)
+        self.updates(session, builder)
+        self.disks(session, builder)
+        self.time_sync(session, builder)
+        processes = self.processes(session, builder)
+        self.audit(session, builder, processes)
+        self.usb(session, builder)
+        self.screen_lock(session, builder, processes)
+
+    # -- OS ----------------------------------------------------------------------------------
+    def os(self, session, builder: FactsBuilder) -> None:
+        out = session.run("cat /etc/os-release")
+        if out is not None and out.ok:
+            put(builder, P.parse_os_release(out.text), out.evidence)
+        else:
+            builder.error("ssh:cat /etc/os-release", f"OS release not read ({_why(out)})")
+        out = session.run("uname -n -r")
+        if out is not None and out.ok:
+            put(builder, P.parse_uname_nr(out.text), out.evidence)
+
+    # -- sshd --------------------------------------------------------------------------------
+    def sshd(self, session, builder: FactsBuilder) -> None:
+        config = self._listener_config(session)
+        sshd_t = "/usr/sbin/sshd -T" + (f" -f {shlex.quote(config)}" if config else "")
+        out = first_ok(session, with_sudo(sshd_t))
+        if out is not None and out.ok and P.parse_sshd_t(out.text):
+            put(builder, P.parse_sshd_t(out.text), out.evidence)
+            return
+        main = config or "/etc/ssh/sshd_config"
+        cat = first_ok(session, with_sudo(f"cat {shlex.quote(main)}"))
+        if cat is None or not cat.ok:
+            builder.error("ssh:sshd", f"effective sshd settings not read ({sshd_t}: {_why(out)}) "
+                                      f"and {main} not readable ({_why(cat)})")
+            return
+        included = {}
+        for pattern in P.sshd_includes(cat.text):
+            if _SAFE_PATH.match(pattern):
+                inc = session.run(f"cat {pattern}")
+                if inc is not None and inc.ok:
+                    included[pattern] = inc.text
+        put(builder, P.parse_sshd_config(cat.text, included), cat.evidence)
+        builder.error("ssh:sshd", f"{sshd_t} failed ({_why(out)}); host.sshd holds the CONFIGURED values of "
+                                  f"{main} (and its Includes), not the effective ones; settings left at "
+                                  f"sshd's compiled-in defaults are absent")
+
+    def _listener_config(self, session) -> str | None:
+        """The ``-f`` config of the sshd serving this session (several may run on one host)."""
+        tree = session.run(PS_TREE)
+        if tree is None or not tree.ok:
+            return None
+        pid, _ = P.sshd_listener_config(tree.text)
+        if pid is None:
+            return None
+        args = session.run(f"ps -o args= -p {pid}")
+        if args is None or not args.ok:
+            return None
+        _, config = P.sshd_listener_config(tree.text, args.text.strip())
+        return config if config and _SAFE_PATH.match(config) else None
+
+    # -- password policy ---------------------------------------------------------------------
+    def passwords(self, session, builder: FactsBuilder) -> None:
+        defs = session.run("cat /etc/login.defs")
+        if defs is not None and defs.ok:
+            put(builder, P.parse_login_defs(defs.text), defs.evidence)
+        else:
+            builder.error("ssh:cat /etc/login.defs", f"password ageing not read ({_why(defs)})")
+        pwq = session.run("cat /etc/security/pwquality.conf")
+        pam = session.run("cat /etc/pam.d/common-password")
+        if pam is None or not pam.ok:
+            pam = session.run("cat /etc/pam.d/system-auth")
+        pwq_text = pwq.text if pwq is not None and pwq.ok else None
+        pam_text = pam.text if pam is not None and pam.ok else None
+        parsed = P.parse_password_quality(pwq_text, pam_text, defs.text if defs is not None and defs.ok else None)
+        if not parsed:
+            builder.error("ssh:pam", "password length and complexity not determined (no pwquality.conf and "
+                                     "no pam_pwquality/pam_cracklib/pam_unix password line could be read)")
+        evidence = (pam if pam_text else pwq if pwq_text else defs)
+        for path, (value, lines) in parsed.items():
+            ev = evidence.evidence if evidence is not None else None
+            if pwq_text and any(line in pwq_text.splitlines() for line in lines):
+                ev = pwq.evidence
+            builder.set(path, value, evidence=ev, lines=[line for line in lines if line] or None)
+
+    # -- accounts ----------------------------------------------------------------------------
+    def accounts(self, session, builder: FactsBuilder) -> None:
+        passwd = session.run(PASSWD_SUMMARY)
+        passwd_empty: list[str] | None = None
+        if passwd is not None and passwd.ok:
+            parsed = P.parse_passwd_summary(passwd.text)
+            if "host.accounts.uid0" in parsed:
+                value, lines = parsed["host.accounts.uid0"]
+                builder.set("host.accounts.uid0", value, evidence=passwd.evidence, lines=lines)
+                passwd_empty = parsed["host.accounts.passwd_empty"][0]
+        else:
+            builder.error("ssh:/etc/passwd", f"accounts not read ({_why(passwd)})")
+        shadow = first_ok(session, with_sudo(SHADOW_EMPTY))
+        if shadow is not None and shadow.ok:
+            names = P.parse_user_list(shadow.text)
+            for name in passwd_empty or []:
+                if name not in names:
+                    names.append(name)
+            builder.set("host.accounts.empty_password", names, evidence=shadow.evidence,
+                        lines=[f"{n}: empty password field" for n in names])
+        elif passwd_empty:
+            builder.set("host.accounts.empty_password", passwd_empty, evidence=passwd.evidence)
+            builder.error("ssh:/etc/shadow", f"/etc/shadow not readable ({_why(shadow)}); only /etc/passwd "
+                                             f"was checked for empty password fields")
+        else:
+            builder.error("ssh:/etc/shadow", f"empty passwords not checked: /etc/shadow not readable even with "
+                                             f"sudo -n ({_why(shadow)})")
+        groups = session.run("getent group sudo wheel admin")
+        if groups is not None and groups.text.strip():
+            put(builder, P.parse_admin_groups(groups.text), groups.evidence)
+
+    # -- firewall ----------------------------------------------------------------------------
+    def firewall(self, session, builder: FactsBuilder) -> None:
+        units = session.run("systemctl is-active " + " ".join(FIREWALL_UNITS))
+        states = P.parse_systemctl_is_active(units.text, FIREWALL_UNITS) if units is not None else {}
+        if states.get("ufw") == "active":
+            out = first_ok(session, with_sudo("ufw status"))
+            parsed = P.parse_ufw_status(out.text) if out is not None and out.ok else {}
+            if parsed:
+                put(builder, parsed, out.evidence)
+                if parsed["host.firewall.enabled"][0]:
+                    return
+        if states.get("firewalld") == "active":
+            out = session.run("firewall-cmd --state")
+            if out is not None and out.text.strip() == "running":
+                builder.set("host.firewall.enabled", True, evidence=out.evidence, lines=[out.text.strip()])
+                builder.set("host.firewall.backend", "firewalld")
+                return
+        nft = first_ok(session, with_sudo("nft list ruleset"))
+        if nft is not None and nft.ok:
+            put(builder, P.parse_nft_ruleset(nft.text), nft.evidence)
+            return
+        ipt = first_ok(session, with_sudo("iptables -S"))
+        if ipt is not None and ipt.ok:
+            put(builder, P.parse_iptables_s(ipt.text), ipt.evidence)
+            return
+        if "host.firewall.enabled" in builder.facts.get("host", {}).get("firewall", {}):
+            return
+        installed = session.run("command -v nft iptables ufw firewall-cmd")
+        if installed is not None and installed.exit_status != 0 and not installed.text.strip() \
+                and not any(s == "active" for s in states.values()):
+            builder.set("host.firewall.enabled", False, evidence=installed.evidence,
+                        lines=["no firewall tool installed (nft, iptables, ufw, firewall-cmd)"])
+            builder.set("host.firewall.backend", "none")
+            return
+        builder.error("ssh:firewall", f"firewall state not determined: no active ufw/firewalld, "
+                                      f"'nft list ruleset' ({_why(nft)}) and 'iptables -S' ({_why(ipt)}) failed")
+
+    # -- updates -----------------------------------------------------------------------------
+    def updates(self, session, builder: FactsBuilder) -> None:
+        sim = session.run("apt-get -s upgrade")
+        if sim is not None and sim.ok:
+            put(builder, P.parse_apt_simulate(sim.text), sim.evidence)   # from the lists as last downloaded
+            dump = session.run("apt-config dump")
+            pkg = session.run("dpkg-query -W -f=${Status} unattended-upgrades")
+            installed = None
+            if pkg is not None:
+                installed = pkg.ok and "install ok installed" in pkg.text
+            if dump is not None and dump.ok:
+                put(builder, P.parse_apt_periodic(dump.text, installed), dump.evidence)
+            return
+        dnf = session.run("dnf -q updateinfo list --security")
+        if dnf is not None and dnf.ok:
+            lines = [line for line in dnf.text.splitlines() if line.strip()]
+            builder.set("host.updates.pending_security", len(lines), evidence=dnf.evidence, lines=lines[:20])
+            timers = session.run("systemctl is-enabled dnf-automatic-install.timer dnf-automatic.timer")
+            if timers is not None:
+                builder.set("host.updates.automatic", "enabled" in timers.text.split(), evidence=timers.evidence,
+                            lines=timers.text.splitlines())
+            return
+        builder.error("ssh:updates", f"pending updates not determined (apt-get -s upgrade: {_why(sim)}; "
+                                     f"dnf updateinfo: {_why(dnf)})")
+
+    # -- disks, time, audit --------------------------------------------------------------------
+    def disks(self, session, builder: FactsBuilder) -> None:
+        out = session.run("lsblk -J -o NAME,TYPE,FSTYPE,MOUNTPOINT")
+        parsed = P.parse_lsblk_json(out.text) if out is not None and out.ok else {}
+        put(builder, parsed, out.evidence if out is not None else None)
+        if "host.disk_encryption.system_encrypted" not in parsed:
+            builder.error("ssh:lsblk", "system disk encryption not determined: "
+                          + (_why(out) if out is None or not out.ok else
+                             "the root filesystem is not on a block device lsblk shows (container?)"))
+
+    def time_sync(self, session, builder: FactsBuilder) -> None:
+        out = session.run("timedatectl show")
+        parsed = P.parse_timedatectl_show(out.text) if out is not None and out.ok else {}
+        if parsed:
+            put(builder, parsed, out.evidence)
+        else:
+            builder.error("ssh:timedatectl show", f"time synchronisation not determined ({_why(out)})")
+        units = session.run("systemctl is-active " + " ".join(TIME_UNITS))
+        if units is not None:
+            states = P.parse_systemctl_is_active(units.text, TIME_UNITS)
+            active = [u for u in TIME_UNITS if states.get(u) == "active"]
+            if active:
+                builder.set("host.time_sync.service", active[0], evidence=units.evidence,
+                            lines=[f"{active[0]}: active"])
+
+    def audit(self, session, builder: FactsBuilder, processes: list[str] | None) -> None:
+        out = session.run("systemctl is-active auditd")
+        state = out.text.strip().splitlines()[0] if out is not None and out.text.strip() else None
+        if state is not None:
+            builder.set("host.audit.enabled", state == "active", evidence=out.evidence, lines=[state])
+        elif processes is not None:   # no systemd (container, SysV init): is the daemon running?
+            builder.set("host.audit.enabled", "auditd" in processes,
+                        lines=["auditd process " + ("running" if "auditd" in processes else "not running")])
+        else:
+            builder.error("ssh:systemctl is-active auditd", f"audit daemon state not read ({_why(out)})")
+            return
+        if not builder.facts["host"]["audit"]["enabled"]:
+            return
+        rules = first_ok(session, with_sudo("auditctl -l"))
+        if rules is not None and rules.ok:
+            put(builder, P.parse_auditctl_rules(rules.text), rules.evidence)
+        else:
+            builder.error("ssh:auditctl -l", f"loaded audit rules not counted ({_why(rules)})")
+
+    def processes(self, session, builder: FactsBuilder) -> list[str] | None:
+        out = session.run("ps -eo comm=")
+        if out is None or not out.ok:
+            builder.error("ssh:ps -eo comm=", f"process list not read ({_why(out)})")
+            return None
+        names = P.parse_process_names(out.text)
+        found = P.endpoint_protection(names)
+        builder.set("host.endpoint_protection.running", found, evidence=out.evidence, lines=found)
+        return names
+
+    def usb(self, session, builder: FactsBuilder) -> None:
+        loaded = session.run("cat /proc/modules")
+        if loaded is not None and loaded.ok:
+            line = P.usb_storage_loaded(loaded.text)
+            if line:
+                builder.set("host.usb_storage.blocked", False, evidence=loaded.evidence, lines=[line])
+                return
+        out = session.run("modprobe -n -v usb-storage")
+        if out is not None:
+            blocked, lines = P.parse_modprobe_dry_run(out.text)
+            if blocked is not None:
+                builder.set("host.usb_storage.blocked", blocked, evidence=out.evidence, lines=lines)
+                return
+        conf = session.run("grep -rhs usb.storage /etc/modprobe.d /lib/modprobe.d /usr/lib/modprobe.d")
+        if conf is not None:
+            blocked, lines = P.parse_modprobe_d(conf.text)
+            if blocked is not None:
+                builder.set("host.usb_storage.blocked", blocked, evidence=conf.evidence, lines=lines)
+                return
+        if out is not None and out.exit_status == 0:
+            # modprobe resolved the module without an install/insmod line: loadable
+            builder.set("host.usb_storage.blocked", False, evidence=out.evidence)
+            return
+        builder.error("ssh:modprobe -n -v usb-storage", f"USB storage blocking not determined ({_why(out)})")
+
+    def screen_lock(self, session, builder: FactsBuilder, processes: list[str] | None) -> None:
+        dm = session.run("systemctl is-active display-manager")
+        dm_active = dm is not None and dm.text.strip() == "active"
+        desktop_procs = P.desktop_processes(processes or [])
+        if not dm_active and not desktop_procs:
+            if dm is None and processes is None:
+                builder.error("ssh:screen_lock", "desktop presence not determined")
+                return
+            builder.set("host.screen_lock.desktop", False, evidence=dm.evidence if dm else None,
+                        lines=["display-manager: " + (dm.text.strip() if dm else "?")])
+            return
+        builder.set("host.screen_lock.desktop", True, evidence=dm.evidence if dm_active else None,
+                    lines=["display-manager: active"] if dm_active else desktop_procs)
+        dconf = session.run("cat /etc/dconf/db/local.d/*")
+        settings = P.parse_dconf_screen_lock(dconf.text) if dconf is not None and dconf.ok else {}
+        source = dconf
+        if "idle-delay" not in settings:
+            gs = session.run(GSETTINGS)
+            if gs is not None and gs.ok:
+                gsettings = P.parse_gsettings(gs.text)
+                gsettings.update(settings)
+                settings, source = gsettings, gs
+        parsed = P.screen_lock_facts(settings)
+        if parsed:
+            put(builder, parsed, source.evidence if source is not None else None)
+        else:
+            builder.error("ssh:screen_lock", "a desktop exists but its screen-lock settings were not read "
+                                             "(no dconf system database, gsettings failed)")

@@ -248,7 +248,10 @@ class SshSimulator:
         except (OSError, EOFError, paramiko.SSHException):
             pass
         finally:
-            channel.close()
+            try:
+                channel.close()
+            except (OSError, EOFError, paramiko.SSHException):
+                pass   # the client hung up first
 
     def _serve_exec(self, channel: paramiko.Channel, device: SimDevice, command: str) -> None:
         self.log.append(f"{device.name}: exec {command}")

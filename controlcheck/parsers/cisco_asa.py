@@ -157,7 +157,8 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
         nameif = next((c.split()[1] for c in children if c.startswith("nameif ") and len(c.split()) > 1), None)
         if nameif:
             entry["description"] = nameif
-        address = next((c.split()[2] for c in children if c.startswith("ip address ") and len(c.split()) > 3), None)
+        address = next((c.split()[2] for c in children if c.startswith("ip address ") and len(c.split()) > 3
+                        and c.split()[2][:1].isdigit()), None)
         if address:
             entry["ip_address"] = address
         interfaces.append(entry)

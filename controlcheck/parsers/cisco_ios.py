@@ -273,7 +273,8 @@ def _interfaces(top, facts: ParsedFacts) -> None:
         shut = "shutdown" in children
         description = next((c.split(None, 1)[1] for c in children if c.startswith("description ")
                             and len(c.split(None, 1)) > 1), None)
-        address = next((c.split()[2] for c in children if c.startswith("ip address ") and len(c.split()) > 3), None)
+        address = next((c.split()[2] for c in children if c.startswith("ip address ") and len(c.split()) > 3
+                        and c.split()[2][:1].isdigit()), None)
         entry = {"name": name, "admin_up": not shut}
         if description:
             entry["description"] = description

@@ -357,10 +357,10 @@ def parse_show_snmp_user(text: str) -> list[dict]:
     users = []
     for row in textfsm_parse(PLATFORM, "show snmp user", text):
         entry = {"name": row.get("user_name", ""), "group": row.get("group_name", "")}
-        if row.get("authentication_protocol"):
-            entry["auth_protocol"] = row["authentication_protocol"].lower()
-        if row.get("privacy_protocol"):
-            entry["priv_protocol"] = row["privacy_protocol"].lower()
+        for field_name, key in (("authentication_protocol", "auth_protocol"), ("privacy_protocol", "priv_protocol")):
+            value = (row.get(field_name) or "").lower()
+            if value:
+                entry[key] = "none" if value in ("-", "none") else value
         if row.get("access_list"):
             entry["acl"] = row["access_list"]
         if entry["name"]:

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "controlcheck.cli.policy",
     "controlcheck.cli.collect",
     "controlcheck.cli.risk",
+    "controlcheck.cli.audit",
 ]
 
 

@@ -1,0 +1,207 @@
+"""One scheduled audit: collect -> check -> assess -> store -> report.
+
+Layout of the output folder::
+
+    <out>/controlcheck.db               run history (SQLite)
+    <out>/runs/<run id>/facts/          facts documents and raw evidence of that run
+    <out>/report.html, results.json ... the reports of the latest run
+    <out>/treatment/<Department>.md     treatment-plan requests of the latest run
+
+Only one audit runs against a store at a time (``RunStore.lock``). Facts documents are
+written as each asset finishes, so an interrupted audit keeps them; its run is marked
+``incomplete`` (at once on Ctrl-C or SIGTERM, by the next audit after a SIGKILL).
+"""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .checks import load_facts, load_policies, load_waivers, run_check
+from .collect import collect_inventory
+from .inventory import Asset, load_inventory
+from .reports import REGISTRY, ReportInput, get_format
+from .risk import assess, load_register, treatment_plans
+from .risk.register import builtin_control_ids
+from .store import RunStore, resolve_db
+
+# report format -> file name in the output folder (formats not yet installed are skipped)
+REPORT_FILES = {
+    "html": "report.html",
+    "json": "results.json",
+    "junit": "results.xml",
+    "xlsx": "report.xlsx",
+    "csv": "findings.csv",
+    "oscal": "assessment-results.oscal.json",
+    "sarif": "results.sarif",
+    "markdown": "summary.md",
+    "evidence": "evidence-bundle.zip",
+}
+
+
+@dataclass
+class AuditOptions:
+    inventory: Path
+    out_dir: Path
+    db: str | None = None
+    policy_paths: list[Path] = field(default_factory=list)
+    waivers: Path | None = None
+    risks: Path | None = None
+    formats: list[str] = field(default_factory=lambda: list(REPORT_FILES))
+    concurrency: int | None = None
+    trust_on_first_use: bool | None = None
+    fail_on: str = "low"
+
+
+@dataclass
+class AuditResult:
+    run_id: int
+    results: dict
+    assessment: dict
+    facts_dir: Path
+    reports: dict[str, Path]
+    treatment: dict[str, Path]
+    previous: dict | None
+    earlier_incomplete: list[dict]
+    assets_total: int
+    assets_with_errors: list[str]
+
+
+class AuditInterrupted(KeyboardInterrupt):
+    """SIGTERM (systemd stop, kill) treated like Ctrl-C: the run is marked incomplete."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    def handler(signum, frame):
+        raise AuditInterrupted()
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:        # not the main thread (tests): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _store_collected(store: RunStore, run_id: int, facts_dir: Path) -> list[dict]:
+    documents = load_facts(facts_dir) if any(facts_dir.glob("*.json")) else []
+    for doc in documents:
+        store.add_facts(run_id, doc, facts_dir / f"{doc['asset']['id']}.json")
+    return documents
+
+
+def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | None = None,
+              on_start: Callable[[int], None] | None = None) -> AuditResult:
+    """Validate every input first (a bad policy must not cost a collection), then run."""
+    inventory = load_inventory(options.inventory)
+    policy_set = load_policies(list(options.policy_paths) or None)
+    waivers = load_waivers(options.waivers) if options.waivers else None
+    register = load_register(options.risks, known_controls=builtin_control_ids() | {c.id for c in policy_set.controls})
+    formats = [f for f in options.formats if f in REGISTRY and f in REPORT_FILES]
+
+    out_dir = options.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = RunStore(resolve_db(options.db) if options.db else out_dir / "controlcheck.db")
+    try:
+        with store.lock("audit"):
+            earlier = store.history(limit=1)
+            previous = earlier[-1] if earlier else None
+            run_id = store.begin_run(str(options.inventory))
+            earlier_incomplete = [r for r in store.incomplete_runs() if r["id"] != run_id]
+            if on_start:
+                on_start(run_id)
+            facts_dir = out_dir / "runs" / str(run_id) / "facts"
+            try:
+                with _sigterm_as_interrupt():
+                    collected = collect_inventory(
+                        inventory, facts_dir,
+                        concurrency=options.concurrency or int(inventory.settings.get("concurrency", 16)),
+                        progress=progress, trust_on_first_use=options.trust_on_first_use)
+            except KeyboardInterrupt:
+                _store_collected(store, run_id, facts_dir)
+                store.mark_incomplete(run_id, "interrupted during collection; facts collected so far are kept "
+                                              f"in {facts_dir}")
+                raise
+            documents = _store_collected(store, run_id, facts_dir)
+            results = run_check(documents, policy_set, waivers=waivers, fail_on=options.fail_on,
+                                inputs=[{"inventory": str(options.inventory), "run": run_id}])
+            assessment = assess(results, register, policy_set)
+            store.finish_run(run_id, results, assessment)
+            history = store.history()
+            reports = write_reports(out_dir, formats, ReportInput(results, assessment, history, facts_dir=facts_dir))
+            treatment = write_treatment(out_dir / "treatment", assessment)
+    finally:
+        store.close()
+    return AuditResult(run_id=run_id, results=results, assessment=assessment, facts_dir=facts_dir,
+                       reports=reports, treatment=treatment, previous=previous,
+                       earlier_incomplete=earlier_incomplete, assets_total=len(inventory.assets),
+                       assets_with_errors=collected.incomplete)
+
+
+def write_reports(out_dir: Path, formats: list[str], data: ReportInput) -> dict[str, Path]:
+    written = {}
+    for name in formats:
+        fmt = get_format(name)
+        content = fmt.render(data)
+        path = out_dir / REPORT_FILES[name]
+        tmp = path.with_name(f".{path.name}.tmp")
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
+        tmp.replace(path)
+        written[name] = path
+    return written
+
+
+def write_treatment(folder: Path, assessment: dict) -> dict[str, Path]:
+    plans = treatment_plans(assessment)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.md"):
+        stale.unlink()
+    written = {}
+    for department, text in plans.items():
+        path = folder / f"{department}.md"
+        path.write_text(text, encoding="utf-8")
+        written[department] = path
+    return written
+
+
+def summary_lines(result: AuditResult) -> list[str]:
+    """The short summary a scheduled audit prints (and mails, via cron)."""
+    summary = result.results["summary"]
+    by_status = summary["by_status"]
+    lines = []
+    for run in result.earlier_incomplete:
+        lines.append(f"note: run {run['id']} (started {run.get('started_at', '?')}) did not finish and is incomplete"
+                     + (f": {run['reason']}" if run.get("reason") else ""))
+    reached = result.assets_total - len(result.assets_with_errors)
+    lines.append(f"run {result.run_id}: {reached}/{result.assets_total} assets collected without errors"
+                 + (f" (errors: {', '.join(result.assets_with_errors)})" if result.assets_with_errors else ""))
+    lines.append("findings: " + ", ".join(f"{by_status.get(s, 0)} {s}" for s in ("pass", "fail", "error", "waived")))
+    failing = {s: n for s, n in (result.assessment.get("failing_by_severity") or {}).items() if n}
+    if failing:
+        lines.append("failing by severity: " + ", ".join(
+            f"{failing[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if s in failing))
+    value = (result.assessment.get("cai") or {}).get("overall", {}).get("value")
+    if value is not None:
+        change = ""
+        before = (result.previous or {}).get("cai")
+        if isinstance(before, (int, float)):
+            change = f" ({value - before:+.1f} since run {result.previous['id']})"
+        lines.append(f"Compliance Adherence Index: {value:.1f}{change}")
+    high = [r for r in result.assessment.get("risks", []) if r.get("residual_rating") in ("High", "Critical")]
+    if high:
+        lines.append(f"risks at High or above ({len(high)}): " + ", ".join(
+            f"{r['id']} {r['residual_rating']}" for r in high[:8]) + (" ..." if len(high) > 8 else ""))
+    if result.reports:
+        first = result.reports.get("html") or next(iter(result.reports.values()))
+        lines.append(f"reports in {first.parent}" + (f"; open {result.reports['html']}" if "html" in result.reports
+                                                      else ""))
+    return lines

@@ -1,0 +1,228 @@
+"""The demo lab: a simulated contact-centre fleet on 127.0.0.1.
+
+* the SSH device simulator serving every device folder under ``fixtures/devices``
+  (routers, firewalls, the Asterisk PBX, Windows and Linux workstations; some hardened,
+  some weak);
+* snmpsim serving real UPS recordings of the ``snmpsim-data`` package (and an APC rack
+  PDU filed as a UPS, which the collector must recognise);
+* where OpenSSH ``sshd`` is installed, a real Linux workstation: this machine.
+
+``Fleet(folder).start()`` writes ``folder/inventory.yaml`` (secrets in ``folder/secrets``,
+host keys in ``folder/known_hosts``). ``python -m controlcheck.lab.fleet --dir D`` runs
+it in the foreground until SIGTERM; ``controlcheck lab start`` starts that in the
+background and ``controlcheck lab stop`` ends it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .inventory import LabAsset, sim_assets, write_inventory, write_secret
+from .sshd import RealSshd, find_sshd
+from .sshsim import LOOPBACK, SshSimulator
+
+# community (= asset id) -> (snmpsim-data recording, platform, site)
+SNMP_DEVICES = {
+    "ups-hq-01": ("UPS/eaton-93e-80", "ups_rfc1628", "HQ"),
+    "ups-hq-02": ("UPS/huawei-gse200m", "ups_rfc1628", "HQ"),
+    "ups-branch-07": ("UPS/apc-7902b", "ups_apc", "Branch-07"),
+}
+STATE_FILE = "state.json"
+
+
+def default_devices_root() -> Path:
+    """``fixtures/devices`` of a source checkout (``pip install -e .``)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "fixtures" / "devices"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("fixtures/devices not found: the demo lab runs from a controlcheck source checkout")
+
+
+def _site(name: str) -> str:
+    return "Branch-07" if "branch" in name or name.endswith("-07") else "HQ"
+
+
+class Fleet:
+    def __init__(self, folder: Path, devices_root: Path | None = None, with_snmp: bool = True,
+                 with_sshd: bool = True):
+        self.folder = Path(folder).resolve()
+        self.devices_root = devices_root or default_devices_root()
+        self.with_snmp = with_snmp
+        self.with_sshd = with_sshd and find_sshd() is not None
+        self.sim: SshSimulator | None = None
+        self.snmpsim = None
+        self.sshd: RealSshd | None = None
+        self.inventory: Path = self.folder / "inventory.yaml"
+        self.notes: list[str] = []
+
+    def device_dirs(self) -> list[Path]:
+        return sorted(p.parent for p in self.devices_root.glob("*/*/device.yaml"))
+
+    def start(self) -> "Fleet":
+        from ..errors import ControlcheckError
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._start()
+        except (RuntimeError, OSError, ValueError) as exc:   # LabError is a RuntimeError
+            self.stop()
+            raise ControlcheckError(f"the lab could not start: {exc}") from None
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> "Fleet":
+        self.sim = SshSimulator(self.device_dirs(), key_dir=self.folder / "hostkeys").start()
+        known_hosts = self.folder / "known_hosts"
+        lines = [self.sim.known_hosts_line(n) for n in self.sim.devices]
+        assets: list[LabAsset] = sim_assets(self.sim, self.folder, sites={n: _site(n) for n in self.sim.devices})
+        for asset in assets:
+            asset.owner = "IT"
+        if self.with_sshd:
+            self.sshd = RealSshd(self.folder / "sshd").start()
+            lines.append(self.sshd.known_hosts.read_text().strip())
+            assets.append(LabAsset(
+                id="wks-linux-local", kind="workstation", platform="linux", ssh={"port": self.sshd.port},
+                credential={"username": self.sshd.username, "key_file": str(self.sshd.client_key)},
+                site="HQ", owner="IT", tags=["real-host"]))
+        else:
+            self.notes.append("OpenSSH sshd is not installed: the lab has no real Linux workstation")
+        if self.with_snmp:
+            from .snmplab import SnmpSim
+            (self.folder / "snmpsim").mkdir(exist_ok=True)
+            self.snmpsim = SnmpSim({name: rec for name, (rec, _, _) in SNMP_DEVICES.items()},
+                                   workdir=self.folder / "snmpsim").start()
+            for name, (_, platform, site) in SNMP_DEVICES.items():
+                secret = write_secret(self.folder / "secrets", f"{name}.community", name)
+                assets.append(LabAsset(id=name, kind="ups", platform=platform, snmp={
+                    "port": self.snmpsim.port, "version": "2c", "timeout": 2, "retries": 1},
+                    snmp_credential={"community_file": str(secret)}, site=site, owner="Facilities"))
+        known_hosts.write_text("\n".join(lines) + "\n", encoding="ascii")
+        write_inventory(self.inventory, assets, known_hosts=known_hosts)
+        return self
+
+    def stop(self) -> None:
+        if self.sim is not None:
+            self.sim.stop()
+            self.sim = None
+        if self.sshd is not None:
+            self.sshd.stop()
+            self.sshd = None
+        if self.snmpsim is not None:
+            self.snmpsim.stop()
+            self.snmpsim = None
+
+    def __enter__(self) -> "Fleet":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def describe(self) -> dict:
+        devices = {}
+        if self.sim:
+            devices.update({n: f"ssh {LOOPBACK}:{self.sim.port(n)}" for n in self.sim.devices})
+        if self.sshd:
+            devices["wks-linux-local"] = f"ssh {LOOPBACK}:{self.sshd.port} (real OpenSSH)"
+        if self.snmpsim:
+            devices.update({n: f"snmp {LOOPBACK}:{self.snmpsim.port}" for n in SNMP_DEVICES})
+        return {"pid": os.getpid(), "inventory": str(self.inventory), "devices": devices, "notes": self.notes}
+
+
+# -- background control (``controlcheck lab start|stop|status``) ---------------------------
+
+def read_state(folder: Path) -> dict | None:
+    try:
+        return json.loads((Path(folder) / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_background(folder: Path, timeout: float = 90.0) -> dict:
+    """Start the lab in a detached process; returns its state once every device listens."""
+    import subprocess  # noqa: S404 - fixed argument list
+
+    from ..errors import ControlcheckError
+
+    folder = Path(folder).resolve()
+    state = read_state(folder)
+    if state and pid_alive(state["pid"]):
+        raise ControlcheckError(f"the lab in {folder} is already running (pid {state['pid']}); "
+                                "'controlcheck lab stop' first")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / STATE_FILE).unlink(missing_ok=True)
+    log = (folder / "lab.log").open("ab")
+    proc = subprocess.Popen([sys.executable, "-m", "controlcheck.lab.fleet", "--dir", str(folder)],  # noqa: S603
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = read_state(folder)
+        if state:
+            return state
+        if proc.poll() is not None:
+            tail = (folder / "lab.log").read_text(errors="replace").strip().splitlines()[-1:]
+            raise ControlcheckError(f"the lab did not start: {tail[0] if tail else 'see ' + str(folder / 'lab.log')}")
+        time.sleep(0.2)
+    proc.terminate()
+    raise ControlcheckError(f"the lab did not start within {timeout:g}s; see {folder / 'lab.log'}")
+
+
+def stop_background(folder: Path, timeout: float = 15.0) -> bool:
+    """Stop the lab of ``folder``; False when none was running."""
+    state = read_state(folder)
+    if not state or not pid_alive(state["pid"]):
+        (Path(folder) / STATE_FILE).unlink(missing_ok=True)
+        return False
+    os.kill(state["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and pid_alive(state["pid"]):
+        time.sleep(0.1)
+    if pid_alive(state["pid"]):
+        os.kill(state["pid"], signal.SIGKILL)
+    (Path(folder) / STATE_FILE).unlink(missing_ok=True)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m controlcheck.lab.fleet")
+    parser.add_argument("--dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    stop = {"now": False}
+
+    def on_term(signum, frame):
+        stop["now"] = True
+    signal.signal(signal.SIGTERM, on_term)
+    with Fleet(args.dir) as fleet:
+        state = fleet.describe()
+        tmp = args.dir / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+        tmp.replace(args.dir / STATE_FILE)
+        try:
+            while not stop["now"]:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+    (args.dir / STATE_FILE).unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

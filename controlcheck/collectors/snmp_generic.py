@@ -1,0 +1,402 @@
+"""SNMP for everything that is not a UPS: what it reads follows the asset's kind.
+
+* every asset: the common probes (``snmp.sys_*``, versions, default communities) and the
+  vendor/OS from sysDescr and sysObjectID where they say it (Cisco, Juniper, Palo Alto,
+  Fortinet, Huawei, Windows, Linux) -> ``system.vendor/os_name/os_version``;
+* router, switch, firewall: IF-MIB interfaces (``snmp.interfaces``) and the ENTITY-MIB
+  chassis (``snmp.entity.model/serial``, ``system.model/serial``); PAN-OS and FortiOS
+  versions from their vendor MIB scalars, which sysDescr does not carry;
+* workstation, server: HOST-RESOURCES-MIB installed software, running processes (and the
+  anti-malware among them) and storage (``host.*``);
+* printer: HOST-RESOURCES printer device and Printer-MIB serial (``printer.*``).
+
+As a supplement beside an SSH collector (collect.py), facts the SSH collector already set
+are left alone: the device's own CLI is the better witness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from ..inventory import Asset
+from .base import AsyncCollector, CollectionContext, FactsBuilder
+from .snmp import (
+    SYS_DESCR,
+    SYS_OBJECT_ID,
+    SnmpError,
+    SnmpReader,
+    SystemInfo,
+    WalkResult,
+    clean_text,
+    collect_common,
+    enterprise_number,
+    session_for,
+    set_if_absent,
+)
+
+NETWORK_KINDS = ("router", "switch", "firewall")
+HOST_KINDS = ("workstation", "server")
+
+IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
+IF_ADMIN = "1.3.6.1.2.1.2.2.1.7"
+IF_OPER = "1.3.6.1.2.1.2.2.1.8"
+IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
+ENT_CLASS = "1.3.6.1.2.1.47.1.1.1.1.5"
+ENT_SERIAL = "1.3.6.1.2.1.47.1.1.1.1.11"
+ENT_MODEL = "1.3.6.1.2.1.47.1.1.1.1.13"
+ENT_CHASSIS = 3
+HR_SW_INSTALLED_NAME = "1.3.6.1.2.1.25.6.3.1.2"
+HR_SW_RUN_NAME = "1.3.6.1.2.1.25.4.2.1.2"
+HR_STORAGE_DESCR = "1.3.6.1.2.1.25.2.3.1.3"
+HR_STORAGE_UNITS = "1.3.6.1.2.1.25.2.3.1.4"
+HR_STORAGE_SIZE = "1.3.6.1.2.1.25.2.3.1.5"
+HR_STORAGE_USED = "1.3.6.1.2.1.25.2.3.1.6"
+HR_DEVICE_TYPE = "1.3.6.1.2.1.25.3.2.1.2"
+HR_DEVICE_DESCR = "1.3.6.1.2.1.25.3.2.1.3"
+HR_DEVICE_PRINTER = "1.3.6.1.2.1.25.3.1.5"
+HR_PRINTER_STATUS = "1.3.6.1.2.1.25.3.5.1.1"
+PRT_GENERAL_SERIAL = "1.3.6.1.2.1.43.5.1.1.17.1"
+PAN_SYS_SW_VERSION = "1.3.6.1.4.1.25461.2.1.2.1.1.0"
+FG_SYS_VERSION = "1.3.6.1.4.1.12356.101.4.1.1.0"
+
+IF_UP = {1: True, 2: False}                        # ifAdminStatus: 3 testing -> not recorded
+IF_OPER_UP = {1: True, 2: False, 5: False, 6: False, 7: False}   # 3 testing, 4 unknown -> not recorded
+PRINTER_STATUS = {1: "other", 2: "unknown", 3: "idle", 4: "printing", 5: "warmup"}
+
+# Anti-malware / EDR processes (lower case) recognised in a process list.
+ENDPOINT_PROTECTION = {
+    "msmpeng.exe", "nissrv.exe", "mssense.exe", "sensecncproxy.exe", "csfalconservice.exe", "sentinelagent.exe",
+    "ekrn.exe", "egui.exe", "avp.exe", "ccsvchst.exe", "savservice.exe", "sophosfs.exe", "mcshield.exe",
+    "mfemms.exe", "xagt.exe", "cylancesvc.exe", "cb.exe", "repmgr.exe", "ntrtscan.exe", "tmlisten.exe",
+    "avgsvc.exe", "avastsvc.exe", "bdagent.exe", "vsserv.exe",
+    "clamd", "falcon-sensor", "wdavdaemon", "mdatp", "savd", "sophos-spl", "ds_agent", "esets_daemon",
+    "sentinelone", "cbagentd", "xagt", "ekrn",
+}
+
+VENDORS = {9: "Cisco", 2636: "Juniper", 25461: "Palo Alto Networks", 12356: "Fortinet", 2011: "Huawei",
+           311: "Microsoft"}
+
+
+# --------------------------------------------------------------------------------------
+# sysDescr parsing
+# --------------------------------------------------------------------------------------
+_CISCO_VERSION = re.compile(r"\bVersion\s+(\d[\w.()]*[\w)])")
+_JUNOS = re.compile(r"\bJUNOS\s+(\d[\w.-]*\w)")
+_HUAWEI_PRODUCT = re.compile(r"\((?:[^()\s]+\s+)?(V\d{3}R\d{3}\w*)\)")
+_HUAWEI_VERSION = re.compile(r"\bVersion\s+(\d[\d.]*\d)")
+_WINDOWS = re.compile(r"Software:\s*Windows.*?Version\s+(\d+\.\d+)\s*\(Build\s+(\d+)")
+_LINUX = re.compile(r"^Linux\s+\S+\s+(\d\S*)")
+_FORTIOS = re.compile(r"^v?(\d+\.\d+(?:\.\d+)?)")
+
+
+def parse_sys_descr(descr: str, sys_object_id: str | None = None) -> dict[str, str]:
+    """``{vendor, os_name, os_version}`` (only what the text says) for Cisco IOS/IOS-XE/NX-OS/
+    ASA, Juniper Junos, Huawei VRP, Windows and Linux; also ``host_*`` keys for hosts."""
+    descr = descr or ""
+    enterprise = enterprise_number(sys_object_id)
+    out: dict[str, str] = {}
+    if enterprise == 9 or re.search(r"\bCisco\b", descr):
+        out["vendor"] = "Cisco"
+        if re.search(r"IOS[ -]XE", descr):
+            out["os_name"] = "IOS-XE"
+        elif "NX-OS" in descr:
+            out["os_name"] = "NX-OS"
+        elif "Adaptive Security Appliance" in descr:
+            out["os_name"] = "ASA"
+        elif re.search(r"Cisco IOS|Internetwork Operating System|IOS \(tm\)", descr):
+            out["os_name"] = "IOS"
+        match = _CISCO_VERSION.search(descr)
+        if match:
+            out["os_version"] = match.group(1)
+    elif enterprise == 2636 or descr.startswith("Juniper Networks"):
+        out["vendor"] = "Juniper"
+        match = _JUNOS.search(descr)
+        if match or "JUNOS" in descr:
+            out["os_name"] = "Junos"
+        if match:
+            out["os_version"] = match.group(1)
+    elif enterprise == 25461 or descr.startswith("Palo Alto Networks"):
+        out["vendor"] = "Palo Alto Networks"
+        out["os_name"] = "PAN-OS"
+    elif enterprise == 12356:
+        out["vendor"] = "Fortinet"
+        out["os_name"] = "FortiOS"
+    elif enterprise == 2011 or re.search(r"\bHuawei\b", descr, re.IGNORECASE):
+        out["vendor"] = "Huawei"
+        if "VRP" in descr:
+            out["os_name"] = "VRP"
+        match = _HUAWEI_PRODUCT.search(descr) or _HUAWEI_VERSION.search(descr)
+        if match:
+            out["os_version"] = match.group(1)
+    elif enterprise == 311 or "Software: Windows" in descr:
+        out["vendor"] = "Microsoft"
+        out["host_family"] = "windows"
+        match = _WINDOWS.search(descr)
+        if match:
+            out["os_name"] = "Windows"
+            out["os_version"] = f"{match.group(1)}.{match.group(2)}"
+            out["host_version"], out["host_build"] = match.group(1), match.group(2)
+    else:
+        match = _LINUX.match(descr)
+        if match:
+            out["host_family"] = "linux"
+            out["host_kernel"] = match.group(1)
+    return out
+
+
+_BRACKET_VERSION = re.compile(r"^(?P<name>.*\S)\s*\[(?P<version>\d[\w.:~+-]*)\]$")
+_PACKAGE_VERSION = re.compile(r"^(?P<name>[A-Za-z0-9_.+]+(?:-[A-Za-z_][A-Za-z0-9_.+]*)*)-(?P<version>\d[\w.:~+]*(?:-[\w.:~+]+)?)$")
+_TRAILING_VERSION = re.compile(r"^(?P<name>.*\S)\s+v?(?P<version>\d+(?:\.\d+)+[\w.-]*)$")
+
+
+def software_version(name: str) -> str | None:
+    """The version in an installed-software name where its form is unambiguous:
+    ``JUNOS ... [12.3R6.6]``, package ``oddjob-0.30-5.el6``, ``7-Zip 9.20``."""
+    for pattern in (_BRACKET_VERSION, _PACKAGE_VERSION, _TRAILING_VERSION):
+        match = pattern.match(name)
+        if match:
+            return match.group("version")
+    return None
+
+
+# --------------------------------------------------------------------------------------
+class SnmpGenericCollector(AsyncCollector):
+    platform = "snmp_generic"
+    transport = "snmp"
+
+    async def collect_async(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
+        session = session_for(asset, ctx.inventory, builder)
+        if session is None:
+            return
+        try:
+            async with session:
+                reader = SnmpReader(session, builder)
+                info = await collect_common(reader)
+                if info is None:
+                    return
+                await self.collect_kind(asset, reader, info)
+        except SnmpError as exc:
+            builder.error("snmp", str(exc))
+
+    async def collect_kind(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:
+        parsed = parse_sys_descr(info.sys_descr, info.sys_object_id)
+        descr_ev = reader.evidence_for(SYS_DESCR)
+        builder = reader.builder
+        for key in ("vendor", "os_name", "os_version"):
+            if key in parsed:
+                set_if_absent(builder, f"system.{key}", parsed[key], descr_ev)
+        if asset.kind in NETWORK_KINDS:
+            await asyncio.gather(self._interfaces(reader), self._entity(reader),
+                                 self._vendor_version(reader, info, parsed))
+        elif asset.kind in HOST_KINDS:
+            if "host_family" in parsed:
+                set_if_absent(builder, "host.os.family", parsed["host_family"], descr_ev)
+            for key in ("version", "build", "kernel"):
+                if f"host_{key}" in parsed:
+                    set_if_absent(builder, f"host.os.{key}", parsed[f"host_{key}"], descr_ev)
+            if parsed.get("os_name") == "Windows":
+                set_if_absent(builder, "host.os.name", "Windows", descr_ev)
+            await asyncio.gather(self._software(reader), self._processes(reader), self._storage(reader))
+        elif asset.kind == "printer":
+            await self._printer(reader)
+
+    # -- network ------------------------------------------------------------------------------
+    async def _vendor_version(self, reader: SnmpReader, info: SystemInfo, parsed: dict[str, str]) -> None:
+        vendor = parsed.get("vendor")
+        oid = {"Palo Alto Networks": PAN_SYS_SW_VERSION, "Fortinet": FG_SYS_VERSION}.get(vendor or "")
+        if oid:
+            label = "panSysSwVersion" if oid == PAN_SYS_SW_VERSION else "fgSysVersion"
+            values = await reader.get({"version": oid}, source=f"snmp:{oid}")
+            raw = reader.expect(values, "version", label, ("STRING",))
+            text = clean_text(raw.value) if raw is not None else None
+            if text:
+                match = _FORTIOS.match(text) if oid == FG_SYS_VERSION else None
+                version = match.group(1) if match else (text if oid == PAN_SYS_SW_VERSION else None)
+                if version:
+                    set_if_absent(reader.builder, "system.os_version", version, reader.evidence_for(oid))
+                else:
+                    reader.builder.error(f"snmp:{oid}", f"{label} {text!r} is not a version this collector reads")
+            return
+        if vendor in ("Cisco", "Juniper", "Huawei") and "os_version" not in parsed:
+            reader.builder.error("snmp:" + SYS_DESCR, f"sysDescr names no {vendor} OS version "
+                                                      f"({_first_line(info.sys_descr)!r}): system.os_version not determined")
+
+    async def _interfaces(self, reader: SnmpReader) -> None:
+        descr, name, admin, oper = await asyncio.gather(
+            reader.walk(IF_DESCR), reader.walk(IF_NAME), reader.walk(IF_ADMIN), reader.walk(IF_OPER))
+        if descr is None or (not descr.rows and not (name and name.rows)):
+            if descr is not None:
+                reader.builder.error("snmp:" + IF_DESCR, "the agent lists no interfaces (IF-MIB ifTable empty)")
+            return
+        names = _column(name)
+        descrs = _column(descr)
+        admins, opers = _column(admin), _column(oper)
+        interfaces = []
+        for index in sorted(set(descrs) | set(names), key=_index_key):
+            label = next((v.value for v in (names.get(index), descrs.get(index))
+                          if v is not None and v.is_text and v.value.strip()), None)
+            if label is None:
+                continue
+            entry: dict = {"name": label.strip()}
+            a, o = admins.get(index), opers.get(index)
+            if a is not None and a.type == "INTEGER" and a.value in IF_UP:
+                entry["admin_up"] = IF_UP[a.value]
+            if o is not None and o.type == "INTEGER" and o.value in IF_OPER_UP:
+                entry["oper_up"] = IF_OPER_UP[o.value]
+            interfaces.append(entry)
+        reader.builder.set("snmp.interfaces", interfaces, evidence=reader.builder.evidence_id(f"snmp:{IF_DESCR}"))
+
+    async def _entity(self, reader: SnmpReader) -> None:
+        classes, serials, models = await asyncio.gather(
+            reader.walk(ENT_CLASS), reader.walk(ENT_SERIAL), reader.walk(ENT_MODEL))
+        chosen = choose_chassis(_column(classes), _column(serials), _column(models))
+        if chosen is None:
+            return
+        model, serial = chosen
+        builder = reader.builder
+        if model:
+            builder.set("snmp.entity.model", model, evidence=builder.evidence_id(f"snmp:{ENT_MODEL}"))
+            set_if_absent(builder, "system.model", model, builder.evidence_id(f"snmp:{ENT_MODEL}"))
+        if serial:
+            builder.set("snmp.entity.serial", serial, evidence=builder.evidence_id(f"snmp:{ENT_SERIAL}"))
+            set_if_absent(builder, "system.serial", serial, builder.evidence_id(f"snmp:{ENT_SERIAL}"))
+
+    # -- hosts --------------------------------------------------------------------------------
+    async def _software(self, reader: SnmpReader) -> None:
+        walk = await reader.walk(HR_SW_INSTALLED_NAME)
+        if walk is None:
+            return
+        names = _texts(reader, walk, "hrSWInstalledName")
+        software = []
+        for name in names:
+            entry = {"name": name}
+            version = software_version(name)
+            if version:
+                entry["version"] = version
+            software.append(entry)
+        if walk.rows:
+            reader.builder.set("host.software", software, evidence=reader.builder.evidence_id(f"snmp:{walk.prefix}"))
+
+    async def _processes(self, reader: SnmpReader) -> None:
+        walk = await reader.walk(HR_SW_RUN_NAME)
+        if walk is None:
+            return
+        names = list(dict.fromkeys(n.strip() for n in _texts(reader, walk, "hrSWRunName") if n.strip()))
+        if not walk.rows:
+            return
+        ev = reader.builder.evidence_id(f"snmp:{walk.prefix}")
+        reader.builder.set("host.processes", names, evidence=ev)
+        if walk.complete:   # an incomplete list cannot show that no anti-malware runs
+            found = [n for n in names if n.lower() in ENDPOINT_PROTECTION]
+            set_if_absent(reader.builder, "host.endpoint_protection.running", found, ev)
+
+    async def _storage(self, reader: SnmpReader) -> None:
+        descr, units, size, used = await asyncio.gather(
+            reader.walk(HR_STORAGE_DESCR), reader.walk(HR_STORAGE_UNITS), reader.walk(HR_STORAGE_SIZE),
+            reader.walk(HR_STORAGE_USED))
+        if descr is None or not descr.rows:
+            return
+        descrs, unit_col, size_col, used_col = _column(descr), _column(units), _column(size), _column(used)
+        storage = []
+        for index in sorted(descrs, key=_index_key):
+            d = descrs[index]
+            if not d.is_text:
+                continue
+            entry: dict = {"description": d.value.strip()}
+            unit = unit_col.get(index)
+            if unit is not None and unit.type == "INTEGER" and unit.value > 0:
+                for key, column in (("size_bytes", size_col), ("used_bytes", used_col)):
+                    raw = column.get(index)
+                    if raw is None or raw.type != "INTEGER":
+                        continue
+                    if raw.value < 0:
+                        reader.builder.error(f"snmp:{raw.oid}", f"{key.replace('_bytes', '')} of {d.value.strip()!r} "
+                                                                f"is {raw.value} units (Integer32 overflow on a large "
+                                                                f"volume): not recorded")
+                        continue
+                    entry[key] = raw.value * unit.value
+            storage.append(entry)
+        reader.builder.set("host.storage", storage, evidence=reader.builder.evidence_id(f"snmp:{HR_STORAGE_DESCR}"))
+
+    # -- printers -----------------------------------------------------------------------------
+    async def _printer(self, reader: SnmpReader) -> None:
+        types, descrs = await asyncio.gather(reader.walk(HR_DEVICE_TYPE), reader.walk(HR_DEVICE_DESCR))
+        type_col, descr_col = _column(types), _column(descrs)
+        printers = [i for i in sorted(type_col, key=_index_key)
+                    if type_col[i].type == "OID" and type_col[i].value == HR_DEVICE_PRINTER]
+        builder = reader.builder
+        if not printers:
+            if types is not None:
+                builder.error("printer", "HOST-RESOURCES lists no printer device (hrDevicePrinter): "
+                                         "printer facts not determined")
+            return
+        index = printers[0]
+        d = descr_col.get(index)
+        model = clean_text(d.value) if d is not None and d.is_text else None
+        if model:
+            builder.set("printer.model", model, evidence=builder.evidence_id(f"snmp:{HR_DEVICE_DESCR}"))
+            set_if_absent(builder, "system.model", model)
+        status_oid = f"{HR_PRINTER_STATUS}.{index}"
+        values = await reader.get({"status": status_oid, "serial": PRT_GENERAL_SERIAL})
+        status = reader.expect(values, "status", "hrPrinterStatus", ("INTEGER",))
+        if status is not None:
+            if status.value in PRINTER_STATUS:
+                builder.set("printer.status", PRINTER_STATUS[status.value], evidence=reader.evidence_for(status_oid),
+                            lines=[status.render()])
+            else:
+                builder.error(f"snmp:{status_oid}", f"hrPrinterStatus is {status.value}, not a defined value")
+        serial = reader.expect(values, "serial", "prtGeneralSerialNumber", ("STRING",), report_missing=False)
+        if serial is not None and clean_text(serial.value):
+            builder.set("printer.serial", clean_text(serial.value), evidence=reader.evidence_for(PRT_GENERAL_SERIAL))
+            set_if_absent(builder, "system.serial", clean_text(serial.value))
+
+
+# --------------------------------------------------------------------------------------
+def choose_chassis(classes: dict, serials: dict, models: dict) -> tuple[str | None, str | None] | None:
+    """ENTITY-MIB: the lowest-index chassis (class 3) with a model or serial; else the
+    lowest-index entity with a model name. ``(model, serial)`` or None."""
+    def text(col: dict, index: str) -> str | None:
+        value = col.get(index)
+        return clean_text(value.value) if value is not None and value.is_text else None
+
+    indices = sorted(set(classes) | set(models) | set(serials), key=_index_key)
+    for index in indices:
+        cls = classes.get(index)
+        if cls is not None and cls.type == "INTEGER" and cls.value == ENT_CHASSIS and \
+                (text(models, index) or text(serials, index)):
+            return text(models, index), text(serials, index)
+    for index in indices:
+        if text(models, index):
+            return text(models, index), text(serials, index)
+    return None
+
+
+def _column(walk: WalkResult | None) -> dict:
+    return walk.by_index() if walk is not None else {}
+
+
+def _index_key(index: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in index.split("."))
+    except ValueError:
+        return (1 << 31,)
+
+
+def _texts(reader: SnmpReader, walk: WalkResult, label: str) -> list[str]:
+    """Text values of a walk; binary ones are counted in one errors entry (they stay in the
+    evidence as hex)."""
+    texts = [r.value for r in walk.rows if r.is_text]
+    binary = len(walk.rows) - len(texts)
+    if binary:
+        reader.builder.error(f"snmp:{walk.prefix}", f"{binary} {label} value(s) are not text (kept as hex in "
+                                                    f"the evidence, left out of the facts)")
+    return texts
+
+
+def _first_line(text: str) -> str:
+    line = (text or "").splitlines()[0] if text else ""
+    return line if len(line) <= 100 else line[:97] + "..."
+
+
+__all__ = ["SnmpGenericCollector", "parse_sys_descr", "software_version", "choose_chassis", "SYS_OBJECT_ID"]

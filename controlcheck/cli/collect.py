@@ -9,6 +9,7 @@ import click
 
 from ..collect import collect_inventory
 from ..inventory import load_inventory
+from ..progress import collection_progress
 from .common import EXIT_INCOMPLETE, EXIT_OK, handle_errors
 
 
@@ -22,8 +23,9 @@ from .common import EXIT_INCOMPLETE, EXIT_OK, handle_errors
 def collect_command(inventory_path: Path, out_dir: Path, concurrency: int, trust_on_first_use: bool) -> None:
     """Collect facts from every asset of the inventory."""
     inventory = load_inventory(inventory_path)
-    result = collect_inventory(inventory, out_dir, concurrency=concurrency,
-                               trust_on_first_use=trust_on_first_use or None)
+    with collection_progress(len(inventory.assets)) as progress:
+        result = collect_inventory(inventory, out_dir, concurrency=concurrency, progress=progress,
+                                   trust_on_first_use=trust_on_first_use or None)
     for doc in result.documents:
         for err in doc.get("errors") or []:
             click.echo(f"{doc['asset']['id']}: {err['source']}: {err['message']}", err=True)

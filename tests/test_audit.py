@@ -1,0 +1,125 @@
+"""``controlcheck audit`` end to end over real SSH (the device simulator): reports, run
+history, trend and diff, overlapping runs refused, interrupted runs kept and reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from clihelp import run_cli
+from conftest import FIXTURES, REPO
+from controlcheck.lab.inventory import sim_assets, write_inventory
+from controlcheck.lab.sshsim import SshSimulator
+from controlcheck.store import RunStore
+
+CASES = [FIXTURES / "devices" / "cisco_ios" / "rtr-hq-01", FIXTURES / "devices" / "cisco_ios" / "rtr-branch-07",
+         FIXTURES / "devices" / "cisco_asa" / "fw-lab-02"]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("audit-lab")
+    with SshSimulator(CASES) as sim:
+        inventory = write_inventory(folder / "inventory.yaml", sim_assets(sim, folder),
+                                    known_hosts=sim.write_known_hosts(folder / "known_hosts"))
+        yield {"sim": sim, "inventory": inventory, "folder": folder}
+
+
+def test_audit_twice_gives_history_trend_and_diff(lab, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, err = run_cli("audit", "-i", str(lab["inventory"]), "--out", str(out), "--format", "json",
+                                "--format", "junit")
+    assert code == 1, err           # the weak devices fail controls
+    assert "run 1: 3/3 assets collected without errors" in stdout
+    assert "Compliance Adherence Index:" in stdout and "risks at High or above" in stdout
+    assert (out / "results.json").exists() and (out / "results.xml").exists()
+    assert sorted(p.name for p in (out / "runs" / "1" / "facts").glob("*.json")) == \
+        ["fw-lab-02.json", "rtr-branch-07.json", "rtr-hq-01.json"]
+    assert list((out / "treatment").glob("*.md")), "risks at High or above must produce treatment requests"
+
+    code, stdout, err = run_cli("audit", "-i", str(lab["inventory"]), "--out", str(out), "--format", "json")
+    assert "run 2:" in stdout and "(+0.0 since run 1)" in stdout
+    with RunStore(out / "controlcheck.db") as store:
+        history = store.history()
+        assert [h["id"] for h in history] == [1, 2]
+        assert history[0]["cai"] == history[1]["cai"]
+        diff = store.diff(1, 2)
+    assert not diff.get("newly_failing") and not diff.get("new_assets")
+
+
+def test_a_second_audit_on_the_same_store_is_refused(lab, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with RunStore(out / "controlcheck.db") as store, store.lock("audit"):
+        code, stdout, err = run_cli("audit", "-i", str(lab["inventory"]), "--out", str(out))
+    assert code == 2
+    assert "another audit is running against" in err and f"pid {os.getpid()}" in err
+    assert "Traceback" not in err
+
+
+def test_a_killed_audit_is_reported_incomplete_by_the_next(lab, tmp_path):
+    out = tmp_path / "out"
+    # an audit process that dies (SIGKILL) while collecting: a hung device keeps it busy
+    hung = tmp_path / "dev" / "cisco_ios" / "rtr-stuck"
+    hung.mkdir(parents=True)
+    spec = (CASES[1] / "device.yaml").read_text().replace("hostname: rtr-branch-07", "hostname: rtr-stuck")
+    for f in CASES[1].iterdir():
+        if f.name != "device.yaml":
+            (hung / f.name).write_bytes(f.read_bytes())
+    (hung / "device.yaml").write_text(spec + "behaviour:\n  hang: [\"show running-config\"]\n")
+    with SshSimulator([hung]) as sim:
+        inventory = write_inventory(tmp_path / "inv.yaml", sim_assets(sim, tmp_path),
+                                    known_hosts=sim.write_known_hosts(tmp_path / "kh"))
+        proc = subprocess.Popen([sys.executable, "-m", "controlcheck", "audit", "-i", str(inventory), "--out",
+                                 str(out)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (out / "controlcheck.db").exists():
+            time.sleep(0.1)
+        time.sleep(2)
+        proc.kill()
+        proc.wait()
+    code, stdout, err = run_cli("audit", "-i", str(lab["inventory"]), "--out", str(out), "--format", "json")
+    assert "note: run 1" in stdout and "incomplete" in stdout
+    assert "run 2:" in stdout
+    with RunStore(out / "controlcheck.db") as store:
+        assert [r["id"] for r in store.incomplete_runs(all_runs=True)] == [1]
+
+
+def test_sigterm_marks_the_run_incomplete_and_keeps_collected_facts(lab, tmp_path):
+    out = tmp_path / "out"
+    slow = tmp_path / "dev" / "cisco_ios" / "rtr-slow"
+    slow.mkdir(parents=True)
+    for f in CASES[0].iterdir():
+        (slow / f.name).write_bytes(f.read_bytes())
+    spec = (slow / "device.yaml").read_text().replace("hostname: rtr-hq-01", "hostname: rtr-slow")
+    (slow / "device.yaml").write_text(spec + "behaviour:\n  hang: [\"show ip ssh\"]\n")
+    with SshSimulator(CASES[1:2] + [slow]) as sim:
+        inventory = write_inventory(tmp_path / "inv.yaml", sim_assets(sim, tmp_path),
+                                    known_hosts=sim.write_known_hosts(tmp_path / "kh"))
+        proc = subprocess.Popen([sys.executable, "-m", "controlcheck", "audit", "-i", str(inventory), "--out",
+                                 str(out)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        facts = out / "runs" / "1" / "facts" / "rtr-branch-07.json"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not facts.exists():
+            time.sleep(0.1)
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert json.loads(facts.read_text())["facts"]["network"]
+    with RunStore(out / "controlcheck.db") as store:
+        run = store.incomplete_runs(all_runs=True)[0]
+    assert run["status"] == "incomplete" and "interrupted" in run["reason"]
+
+
+def test_bad_inventory_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "inv.yaml"
+    bad.write_text("assets:\n  - id: x\n    kind: toaster\n    platform: linux\n    address: 127.0.0.1\n")
+    code, stdout, err = run_cli("audit", "-i", str(bad), "--out", str(tmp_path / "out"))
+    assert code == 2 and err.count("\n") == 1 and "inv.yaml:" in err
+    assert not (tmp_path / "out" / "controlcheck.db").exists()

@@ -1,0 +1,70 @@
+"""Windows collection over SSH (device simulator answering as Windows OpenSSH with
+cmd.exe + PowerShell would): golden facts, policies, and the elevated-only commands
+failing into clear errors on the weak (non-elevated) case."""
+
+from __future__ import annotations
+
+import pytest
+
+from controlcheck.collectors import windows as Wc
+from hostsim import assert_no_secret, cases, check_golden, collect_platform, document, findings
+
+CASES = cases("windows")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        return collect_platform("windows", tmp_path_factory.mktemp("windows"), monkeypatch=mp)
+
+
+def _case(name):
+    return next(c for c in CASES if c.name == name)
+
+
+def test_exit_code_says_some_assets_incomplete(run):
+    assert run["code"] == 3, run["err"]
+
+
+def test_hardened_collected_without_errors(run):
+    doc = document(run, _case("hardened"))
+    assert doc["errors"] == []
+    assert doc["collector"]["name"] == "windows"
+
+
+def test_weak_non_elevated_commands_are_errors_with_facts_absent(run):
+    doc = document(run, _case("weak"))
+    sources = sorted(e["source"] for e in doc["errors"])
+    assert sources == sorted([f"ssh:{Wc.SECEDIT}", f"ssh:{Wc.AUDITPOL}"])
+    assert "elevated" in doc["errors"][0]["message"]
+    assert "complexity" not in doc["facts"]["host"]["password_policy"]
+    assert "audit" not in doc["facts"]["host"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_golden_facts(run, case):
+    check_golden(run, case)
+
+
+def test_scripts_survive_cmd_exe_quoting():
+    for name in dir(Wc):
+        value = getattr(Wc, name)
+        if isinstance(value, str) and value.startswith("powershell "):
+            body = value.split("-Command ", 1)[1]
+            assert body.startswith('"') and body.endswith('"') and body.count('"') == 2, name
+
+
+def test_no_login_secret_in_outputs(run):
+    assert_no_secret(run, ["lab-only-password"])
+
+
+def test_policies(run):
+    status = {k: f["status"] for k, f in findings(run).items()}
+    controls = ["HOST-PWD-001", "HOST-PWD-002", "HOST-FW-001", "HOST-ENC-001", "HOST-UPD-002", "HOST-TIME-001",
+                "HOST-AV-001", "HOST-USB-001", "HOST-LOCK-001", "WIN-DEF-001", "WIN-DEF-002", "WIN-FW-001",
+                "WIN-SMB-001", "WIN-RDP-001", "WIN-ADM-001", "WIN-LOCKOUT-001", "WIN-UPD-001"]
+    for control in controls:
+        assert status[("WKS-AGENT-042", control)] == "pass", control
+        assert status[("WKS-AGENT-117", control)] == "fail", control
+    assert status[("WKS-AGENT-042", "HOST-PWD-003")] == "pass"
+    assert status[("WKS-AGENT-117", "HOST-PWD-003")] == "error"     # not collected: never a pass

@@ -225,6 +225,8 @@ class SnmpGenericCollector(AsyncCollector):
     async def _interfaces(self, reader: SnmpReader) -> None:
         descr, name, admin, oper = await asyncio.gather(
             reader.walk(IF_DESCR), reader.walk(IF_NAME), reader.walk(IF_ADMIN), reader.walk(IF_OPER))
+        if not _all_complete(descr, name, admin, oper):
+            return      # a partial interface list would be a false picture; the walk error says why
         if descr is None or (not descr.rows and not (name and name.rows)):
             if descr is not None:
                 reader.builder.error("snmp:" + IF_DESCR, "the agent lists no interfaces (IF-MIB ifTable empty)")
@@ -265,7 +267,7 @@ class SnmpGenericCollector(AsyncCollector):
     # -- hosts --------------------------------------------------------------------------------
     async def _software(self, reader: SnmpReader) -> None:
         walk = await reader.walk(HR_SW_INSTALLED_NAME)
-        if walk is None:
+        if walk is None or not walk.complete:
             return
         names = _texts(reader, walk, "hrSWInstalledName")
         software = []
@@ -280,22 +282,19 @@ class SnmpGenericCollector(AsyncCollector):
 
     async def _processes(self, reader: SnmpReader) -> None:
         walk = await reader.walk(HR_SW_RUN_NAME)
-        if walk is None:
-            return
+        if walk is None or not walk.complete or not walk.rows:
+            return      # a partial list cannot show which processes (or anti-malware) run
         names = list(dict.fromkeys(n.strip() for n in _texts(reader, walk, "hrSWRunName") if n.strip()))
-        if not walk.rows:
-            return
         ev = reader.builder.evidence_id(f"snmp:{walk.prefix}")
         reader.builder.set("host.processes", names, evidence=ev)
-        if walk.complete:   # an incomplete list cannot show that no anti-malware runs
-            found = [n for n in names if n.lower() in ENDPOINT_PROTECTION]
-            set_if_absent(reader.builder, "host.endpoint_protection.running", found, ev)
+        found = [n for n in names if n.lower() in ENDPOINT_PROTECTION]
+        set_if_absent(reader.builder, "host.endpoint_protection.running", found, ev)
 
     async def _storage(self, reader: SnmpReader) -> None:
         descr, units, size, used = await asyncio.gather(
             reader.walk(HR_STORAGE_DESCR), reader.walk(HR_STORAGE_UNITS), reader.walk(HR_STORAGE_SIZE),
             reader.walk(HR_STORAGE_USED))
-        if descr is None or not descr.rows:
+        if descr is None or not descr.rows or not _all_complete(descr, units, size, used):
             return
         descrs, unit_col, size_col, used_col = _column(descr), _column(units), _column(size), _column(used)
         storage = []
@@ -370,6 +369,10 @@ def choose_chassis(classes: dict, serials: dict, models: dict) -> tuple[str | No
         if text(models, index):
             return text(models, index), text(serials, index)
     return None
+
+
+def _all_complete(*walks: WalkResult | None) -> bool:
+    return all(w is None or w.complete for w in walks)
 
 
 def _column(walk: WalkResult | None) -> dict:

@@ -121,6 +121,7 @@ class _Process:
     def __init__(self, workdir: Path | None) -> None:
         self._own_dir = workdir is None
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"controlcheck-{self.name}-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.workdir, 0o700)
         self.port: int | None = None
         self.proc: subprocess.Popen | None = None

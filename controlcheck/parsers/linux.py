@@ -129,7 +129,7 @@ def parse_sshd_config(text: str, included: dict[str, str] | None = None) -> Pars
             parts = re.split(r"\s+|\s*=\s*", stripped, maxsplit=1)
             if len(parts) != 2:
                 continue
-            key, value = parts[0].lower(), parts[1].strip().strip('"')
+            key, value = parts[0].lower(), " ".join(parts[1].strip().strip('"').split())
             if key == "match":
                 return False          # everything after a Match line is conditional
             if key == "include":

@@ -39,7 +39,8 @@ DEFAULT_RETRIES = 1
 DEFAULT_MAX_ROWS = 10000
 DEFAULT_MAX_REPETITIONS = 25
 GET_BATCH = 20                 # var-binds per GET request (stay well below tooBig)
-PROBE_TIMEOUT = 1.0            # version / default-community probes
+PROBE_TIMEOUT = 1.0            # version / default-community probes: at most this per attempt,
+PROBE_MIN_TIMEOUT = 0.5        # at least this, else 10x the agent's own answer time
 PROBE_RETRIES = 1
 DEFAULT_COMMUNITIES = ("public", "private")
 
@@ -636,6 +637,7 @@ class SnmpReader:
         self.session = session
         self.builder = builder
         self.unreachable: str | None = None   # set once a timeout/auth error says "stop asking"
+        self.probes: asyncio.Task | None = None   # common probes running beside the collection
 
     async def get(self, oids: dict[str, str] | Sequence[str], source: str = "snmp") -> dict[str, SnmpValue]:
         """``{name: oid}`` (or a list of OIDs) -> ``{name: value}`` for the values that came
@@ -749,16 +751,23 @@ class SystemInfo:
 
 
 async def collect_common(reader: SnmpReader, set_system: bool = True) -> SystemInfo | None:
-    """System group (``snmp.sys_*``), versions accepted, default communities answered and the
-    collection's own version/security level. Returns None when the agent cannot be read (the
-    error is recorded; the caller stops)."""
+    """System group (``snmp.sys_*``) and the collection's own version/security level; starts
+    the version and default-community probes in the background (the caller ends with
+    :func:`finish_common`). Returns None when the agent cannot be read (the error and the
+    probes are recorded; the caller stops)."""
     session, builder = reader.session, reader.builder
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     values = await reader.get(SYSTEM_GROUP, source="snmp")
-    probes = asyncio.ensure_future(_probe(session))
+    answer_time = loop.time() - started
+    # an agent that answered (even with an error) in t seconds answers a probe in far less than 10 t
+    answered = answer_time < 0.9 * session.timeout
+    timeout = min(session.timeout, PROBE_TIMEOUT, max(PROBE_MIN_TIMEOUT, 10 * answer_time)) if answered \
+        else min(session.timeout, PROBE_TIMEOUT)
     if reader.unreachable or not values:
-        probe_result = await probes
-        _record_probes(builder, probe_result, collected=False)
+        _record_probes(builder, await _probe(session, timeout), collected=False)
         return None
+    reader.probes = asyncio.ensure_future(_probe(session, timeout))
     info = SystemInfo(values)
     for name in ("sys_descr", "sys_name", "sys_contact", "sys_location"):
         value = reader.expect(values, name, name, ("STRING",))
@@ -777,14 +786,19 @@ async def collect_common(reader: SnmpReader, set_system: bool = True) -> SystemI
         set_if_absent(builder, "system.hostname", name.strip(), reader.evidence_for(SYS_NAME))
     builder.set("snmp.collection.version", session.version)
     builder.set("snmp.collection.security_level", session.security_level)
-    _record_probes(builder, await probes, collected=True, session=session)
     return info
 
 
-async def _probe(session: SnmpSession) -> dict[str, Any]:
+async def finish_common(reader: SnmpReader) -> None:
+    """Wait for the background probes of :func:`collect_common` and record them."""
+    task, reader.probes = reader.probes, None
+    if task is not None:
+        _record_probes(reader.builder, await task, collected=True, session=reader.session)
+
+
+async def _probe(session: SnmpSession, timeout: float) -> dict[str, Any]:
     """Concurrent, short probes: v1/v2c with the configured community (if any) and
     ``public``/``private`` with v1 and v2c."""
-    timeout = min(session.timeout, PROBE_TIMEOUT)
     jobs: dict[tuple[str, str], Any] = {}
     if session.has_community:
         for version in ("1", "2c"):
@@ -801,7 +815,7 @@ async def _probe(session: SnmpSession) -> dict[str, Any]:
 def _record_probes(builder: FactsBuilder, probe: dict[str, Any], collected: bool,
                    session: SnmpSession | None = None) -> None:
     results: dict[tuple[str, str], bool] = probe["results"]
-    lines = [f"# probes: GET sysObjectID.0, timeout {probe['timeout']:g}s, {PROBE_RETRIES} retry"]
+    lines = [f"# probes: GET sysObjectID.0, timeout {probe['timeout']:.2g}s, {PROBE_RETRIES} retry"]
     for (who, version), ok in results.items():
         lines.append(f"{who if who in DEFAULT_COMMUNITIES else 'configured community'} "
                      f"{_LABEL[version]}: {'answered' if ok else 'no answer'}")
@@ -845,6 +859,6 @@ def enterprise_number(sys_object_id: str | None) -> int | None:
 __all__ = [
     "SnmpSession", "SnmpReader", "SnmpValue", "WalkResult", "SnmpError", "SnmpTimeout", "SnmpAuthError",
     "SnmpStatusError",
-    "SystemInfo", "collect_common", "session_for", "set_if_absent", "clean_text", "enterprise_number",
+    "SystemInfo", "collect_common", "finish_common", "session_for", "set_if_absent", "clean_text", "enterprise_number",
     "decode_octets", "convert",
 ]

@@ -30,6 +30,7 @@ from .snmp import (
     WalkResult,
     clean_text,
     collect_common,
+    finish_common,
     enterprise_number,
     session_for,
     set_if_absent,
@@ -173,9 +174,11 @@ class SnmpGenericCollector(AsyncCollector):
             async with session:
                 reader = SnmpReader(session, builder)
                 info = await collect_common(reader)
-                if info is None:
-                    return
-                await self.collect_kind(asset, reader, info)
+                if info is not None:
+                    try:
+                        await self.collect_kind(asset, reader, info)
+                    finally:
+                        await finish_common(reader)
         except SnmpError as exc:
             builder.error("snmp", str(exc))
 

@@ -259,6 +259,10 @@ class ExecSession(_Session):
             status = chan.recv_exit_status()
         finally:
             chan.close()
+        if status == -1:   # the channel closed without an exit status: the device dropped us
+            self.builder.error(source, f"connection closed by {self.target.label} before the command finished "
+                                       f"({len(out)} bytes received); output discarded")
+            return None
         return self._record(command, bytes(out), status, bytes(err), redact=redact)
 
 

@@ -25,6 +25,7 @@ from .snmp import (
     SystemInfo,
     clean_text,
     collect_common,
+    finish_common,
     enterprise_number,
     session_for,
     set_if_absent,
@@ -115,7 +116,10 @@ class UpsSnmpCollector(AsyncCollector):
                 reader = SnmpReader(session, builder)
                 info = await collect_common(reader)
                 if info is not None:
-                    await self.collect_ups(reader, info)
+                    try:
+                        await self.collect_ups(reader, info)
+                    finally:
+                        await finish_common(reader)
         except SnmpError as exc:
             builder.error("snmp", str(exc))
 

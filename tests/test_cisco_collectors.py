@@ -208,3 +208,17 @@ def test_hung_cli_becomes_an_error_and_keeps_what_was_collected(tmp_path):
     # what came before the hang is kept
     assert docs[0]["facts"]["system"]["os_version"] == "12.4(15)T7"
     assert docs[0]["facts"]["network"]["lines"]
+
+
+def test_cli_connection_dropped_mid_command_keeps_earlier_facts(tmp_path):
+    case = tmp_path / "dev" / "cisco_ios" / "rtr-drop"
+    shutil.copytree(FIXTURES / "devices" / "cisco_ios" / "rtr-branch-07", case)
+    spec = (case / "device.yaml").read_text().replace("hostname: rtr-branch-07", "hostname: rtr-drop")
+    (case / "device.yaml").write_text(spec + "behaviour:\n  drop: [\"show running-config\"]\n")
+    with SshSimulator([case]) as sim:
+        inventory = _one_device_inventory(tmp_path, sim, "rtr-drop", command_timeout=5)
+        code, err, docs = _collect_errors(tmp_path, inventory)
+    assert code == 3
+    assert any("show running-config" in e["message"] for e in docs[0]["errors"]), docs[0]["errors"]
+    assert docs[0]["facts"]["system"]["os_version"] == "12.4(15)T7"
+    assert "lines" not in docs[0]["facts"].get("network", {})

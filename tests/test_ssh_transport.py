@@ -31,10 +31,12 @@ def exec_device(tmp_path):
     (folder / "big.txt").write_bytes(b"x" * 300_000)
     (folder / "latin1.txt").write_bytes(b"caf\xe9 ok\n")
     (folder / "fine.txt").write_text("hello\n")
+    with (folder / "huge.txt").open("wb") as fh:      # 50 MB, over the default 16 MiB cap
+        fh.write(b"y" * (50 * 1024 * 1024))
     (folder / "device.yaml").write_text(
         "hostname: odd-host\nmode: exec\nusername: audit\npassword: pw-odd-host\n"
-        "commands:\n  big: big.txt\n  latin1: latin1.txt\n  fine: fine.txt\n  slow: fine.txt\n  failing: fine.txt\n"
-        "exit_status:\n  failing: 3\nbehaviour:\n  hang: [slow]\n")
+        "commands:\n  big: big.txt\n  huge: huge.txt\n  dropping: big.txt\n  latin1: latin1.txt\n  fine: fine.txt\n  slow: fine.txt\n  failing: fine.txt\n"
+        "exit_status:\n  failing: 3\nbehaviour:\n  hang: [slow]\n  drop: [dropping]\n")
     with SshSimulator([folder]) as sim:
         target = SshTarget("odd-host", "127.0.0.1", sim.port("odd-host"), "audit",
                            sim.write_known_hosts(tmp_path / "known_hosts"), False, password="pw-odd-host",
@@ -48,6 +50,27 @@ def test_output_over_the_cap_is_abandoned_and_the_session_goes_on(tmp_path, exec
         assert session.run("big") is None
         assert session.run("fine").text == "hello\n"
     assert any("exceeded 100000 bytes" in e["message"] for e in builder.errors)
+
+
+def test_fifty_megabytes_hit_the_default_cap(tmp_path, exec_device):
+    from controlcheck.collectors.ssh import DEFAULT_MAX_OUTPUT_BYTES
+    exec_device.max_output_bytes = DEFAULT_MAX_OUTPUT_BYTES
+    exec_device.command_timeout = 60
+    builder = _builder(tmp_path)
+    with exec_session(exec_device, builder) as session:
+        assert session.run("huge") is None
+    assert f"exceeded {DEFAULT_MAX_OUTPUT_BYTES} bytes" in builder.errors[0]["message"]
+    assert builder.evidence == []          # nothing half-read is kept as if complete
+
+
+def test_a_connection_dropped_mid_command_is_an_error(tmp_path, exec_device):
+    builder = _builder(tmp_path)
+    exec_device.max_output_bytes = 1_000_000
+    with pytest.raises(CollectionError, match="closed"):
+        with exec_session(exec_device, builder) as session:
+            assert session.run("dropping") is None
+            session.run("fine")            # the connection is gone: the session ends
+    assert "connection closed by" in builder.errors[0]["message"]
 
 
 def test_a_hung_command_times_out_and_the_next_one_runs(tmp_path, exec_device):

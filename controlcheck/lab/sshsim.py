@@ -16,6 +16,7 @@ Each simulated device is a folder ``fixtures/devices/<platform>/<case>/`` with a
       hang: ["show version"]  # never answer these commands (no prompt, no exit status)
       delay: 0.0          # seconds before each answer
       hang_on_login: false
+      drop: ["show running-config"]  # send half the output, then drop the connection
 
 Every device gets its own port and its own host key (ECDSA, generated at start or
 read from ``key_dir`` so a lab keeps its keys across restarts). Only loopback.
@@ -82,6 +83,10 @@ class SimDevice:
 
     def hangs(self, command: str) -> bool:
         return command in (self.behaviour.get("hang") or [])
+
+    def drops(self, command: str) -> bool:
+        """Send half the output, then drop the whole connection."""
+        return command in (self.behaviour.get("drop") or [])
 
 
 class _DeviceServer(paramiko.ServerInterface):
@@ -262,6 +267,10 @@ class SshSimulator:
         if delay:
             time.sleep(delay)
         output = device.output(command)
+        if output is not None and device.drops(command):
+            channel.sendall(output[:len(output) // 2])
+            channel.get_transport().close()
+            return
         if output is None:
             channel.sendall_stderr(f"sh: 1: {command.split()[0] if command.split() else command}: not found\n".encode())
             channel.send_exit_status(127)
@@ -372,6 +381,10 @@ class _CliShell:
             self.send(f"Username : enable_{level}\nCurrent privilege level : {level}\nCurrent Mode/s : {mode}\n")
             return
         output = self.device.output(command)
+        if output is not None and self.device.drops(command):
+            self.send(output[:len(output) // 2])
+            self.channel.get_transport().close()
+            return
         if output is None:
             self.send(self.invalid(command))
             return

@@ -5,7 +5,7 @@ tried first (an audit account may be root) and then ``sudo -n`` (never prompts).
 command that fails leaves its facts absent; an errors entry says so when the fact is
 read by a policy. Nothing that holds a password hash is read into evidence: the shadow
 file is read with ``awk`` printing only the names of accounts whose field is empty.
-The commands are listed in docs/collectors/linux.md.
+The platforms and their commands are summarised in docs/collectors.md.
 """
 
 from __future__ import annotations

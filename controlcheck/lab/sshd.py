@@ -82,7 +82,9 @@ class RealSshd:
         return self
 
     def write_config(self) -> None:
+        # sshd keeps the first value of a keyword: the caller's lines go first so they win
         lines = [
+            *self.extra_config,
             f"Port {self.port}",
             "ListenAddress 127.0.0.1",
             f"HostKey {self.host_key}",
@@ -96,7 +98,6 @@ class RealSshd:
             "PermitRootLogin prohibit-password",
             f"AllowUsers {self.username}",
             "LogLevel INFO",
-            *self.extra_config,
         ]
         self.config.write_text("\n".join(lines) + "\n", encoding="ascii")
 

@@ -11,6 +11,13 @@ REGISTRY: dict[str, str] = {
     "text": "controlcheck.reports.text:TextReport",
     "json": "controlcheck.reports.json_results:JsonReport",
     "junit": "controlcheck.reports.junit:JUnitReport",
+    "html": "controlcheck.reports.html:HtmlReport",
+    "xlsx": "controlcheck.reports.xlsx:XlsxReport",
+    "csv": "controlcheck.reports.csv_report:CsvReport",
+    "oscal": "controlcheck.reports.oscal:OscalReport",
+    "sarif": "controlcheck.reports.sarif:SarifReport",
+    "markdown": "controlcheck.reports.markdown:MarkdownReport",
+    "evidence": "controlcheck.reports.evidence:EvidenceReport",
 }
 
 

@@ -1,0 +1,79 @@
+"""Small helpers several report formats share (no format logic here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+STATUSES = ("pass", "fail", "error", "waived", "skip")
+SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+STATUS_RANK = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "skip": 4}
+
+
+def control(results: dict, control_id: str) -> dict:
+    return (results.get("controls") or {}).get(control_id) or {"id": control_id}
+
+
+def frameworks_text(frameworks: dict | None) -> str:
+    """``pci-dss-4.0 2.2.7, 1.2.1; nist-800-53-r5 AC-17(2)``."""
+    return "; ".join(f"{fw} {', '.join(str(r) for r in refs)}" for fw, refs in sorted((frameworks or {}).items()))
+
+
+def evidence_text(finding: dict) -> str:
+    """One line per evidence item: id, source, sha256 and the lines that decided the finding."""
+    parts = []
+    for ev in finding.get("evidence") or []:
+        line = f"{ev.get('id', '')} {ev.get('source', '')} sha256={ev.get('sha256', '')}".strip()
+        if ev.get("lines"):
+            line += " | " + " / ".join(str(x) for x in ev["lines"])
+        parts.append(line)
+    return "\n".join(parts)
+
+
+def waiver_text(finding: dict) -> str:
+    w = finding.get("waiver")
+    if not w:
+        return ""
+    return f"until {w.get('expires')} by {w.get('approver')}: {w.get('justification')}"
+
+
+def asset_index(results: dict) -> dict[str, dict]:
+    return {a["id"]: a for a in results.get("assets") or []}
+
+
+def sorted_findings(results: dict) -> list[dict]:
+    """Findings worst first: status (fail, error, waived, pass), severity, asset, control."""
+    return sorted(results.get("findings") or [],
+                  key=lambda f: (STATUS_RANK.get(f["status"], 9), -SEV_RANK.get(f["severity"], 0), f["asset_id"],
+                                 f["control_id"]))
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A device string that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
+    tab, CR) gets a leading apostrophe (OWASP CSV injection). Numbers pass unchanged."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def iso_z(value: str | None, default: str | None = None) -> str | None:
+    """A timestamp as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC), or ``default`` when it is not one."""
+    if not value:
+        return default
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return default
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def counts_by_status(results: dict) -> dict[str, int]:
+    s = (results.get("summary") or {}).get("by_status")
+    if s:
+        return {k: int(s.get(k, 0)) for k in STATUSES}
+    out = {k: 0 for k in STATUSES}
+    for f in results.get("findings") or []:
+        out[f["status"]] = out.get(f["status"], 0) + 1
+    return out

@@ -1,0 +1,262 @@
+"""The evidence bundle: one zip an auditor can keep and verify.
+
+Contents::
+
+    manifest.json          sha256 and size of every other file, and the manifest's own digest
+    results.json           the results document (docs/results.md)
+    assessment.json        the risk assessment, when one was made
+    facts/<asset>.json     each asset's facts document, byte for byte as collected
+    facts/evidence/...     the raw outputs the facts documents point at (``evidence[].path``,
+                           relative to the facts directory, so the references still resolve)
+
+A facts document is packed only if its sha256 is the one the results recorded
+(``assets[].facts_sha256``), and a raw output only if its sha256 is the one its facts
+document recorded; anything else is listed under ``not_included`` with the reason (a facts
+directory overwritten by a later run, an evidence file edited since collection). Evidence
+paths that leave the facts directory are refused. Only these files are packed: the facts
+documents hold references to credentials, never secrets.
+
+``verify_bundle(path)`` recomputes everything: a file changed, missing or added, a manifest
+edited without recomputing its digest, and facts/evidence that no longer match the hashes
+recorded in the results and facts documents. Without a signing key a bundle rebuilt from
+scratch verifies, so keep the manifest digest (printed when the bundle is written) somewhere
+else and pass it to ``verify_bundle(path, expected_digest=...)``."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from .. import __version__
+from ..errors import InputError
+from ._shared import iso_z
+from .base import ReportFormat, ReportInput
+
+FORMAT = "controlcheck-evidence-bundle"
+MANIFEST = "manifest.json"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_digest(manifest: dict) -> str:
+    """sha256 of the manifest's canonical JSON without its ``digest`` field."""
+    body = {k: v for k, v in manifest.items() if k != "digest"}
+    return _sha(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _safe_relative(path_text: str) -> PurePosixPath | None:
+    p = PurePosixPath(str(path_text).replace("\\", "/"))
+    if p.is_absolute() or not p.parts or any(part in ("..", "") for part in p.parts) or ":" in p.parts[0]:
+        return None
+    return p
+
+
+def _facts_candidates(data: ReportInput) -> list[Path]:
+    seen, out = set(), []
+    paths = []
+    for i in (data.results.get("run") or {}).get("inputs") or []:
+        if i.get("kind") == "facts" and i.get("path"):
+            paths.append(Path(i["path"]))
+    if data.facts_dir is not None:
+        if not Path(data.facts_dir).is_dir():
+            raise InputError(f"facts directory {data.facts_dir} does not exist (the evidence bundle packs it)")
+        paths.extend(sorted(Path(data.facts_dir).glob("*.json")))
+    for p in paths:
+        key = str(p.resolve()) if p.exists() else str(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _find_facts(data: ReportInput) -> tuple[dict[str, tuple[Path, bytes, dict]], dict[str, str]]:
+    """asset id -> (path, bytes, document) of the facts document matching the results;
+    asset id -> reason for assets whose facts document could not be packed."""
+    wanted = {a["id"]: a.get("facts_sha256") for a in data.results.get("assets") or []}
+    found: dict[str, tuple[Path, bytes, dict]] = {}
+    mismatched: dict[str, str] = {}
+    for p in _facts_candidates(data):
+        try:
+            raw = p.read_bytes()
+            doc = json.loads(raw.decode("utf-8"))
+            asset_id = doc["asset"]["id"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if asset_id not in wanted or asset_id in found:
+            continue
+        expected = wanted[asset_id]
+        if expected and _sha(raw) != expected:
+            mismatched[asset_id] = (f"{p} has changed since the run (sha256 {_sha(raw)[:12]}..., the results "
+                                    f"recorded {expected[:12]}...)")
+            continue
+        found[asset_id] = (p, raw, doc)
+        mismatched.pop(asset_id, None)
+    reasons = {a: mismatched.get(a, "no facts document found (give the facts directory of the run)")
+               for a in wanted if a not in found}
+    return found, reasons
+
+
+def build_bundle(data: ReportInput) -> bytes:
+    results = data.results
+    run = results.get("run") or {}
+    stamp = iso_z(run.get("finished_at")) or "1980-01-01T00:00:00Z"
+    date_time = tuple(int(x) for x in (stamp[0:4], stamp[5:7], stamp[8:10], stamp[11:13], stamp[14:16], stamp[17:19]))
+    date_time = max(date_time, (1980, 1, 1, 0, 0, 0))
+    files: dict[str, bytes] = {}
+    not_included: list[dict] = []
+
+    files["results.json"] = (json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+    if data.assessment is not None:
+        files["assessment.json"] = (json.dumps(data.assessment, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+    found, reasons = _find_facts(data)
+    for asset_id, reason in sorted(reasons.items()):
+        not_included.append({"asset_id": asset_id, "file": "facts document", "reason": reason})
+    for asset_id, (path, raw, doc) in sorted(found.items()):
+        name = f"facts/{path.name}"
+        if name in files:
+            name = f"facts/{hashlib.sha256(asset_id.encode()).hexdigest()[:8]}-{path.name}"
+        files[name] = raw
+        base = path.parent.resolve()
+        for ev in doc.get("evidence") or []:
+            if not ev.get("path"):
+                continue   # hashed, not kept on disk (nothing to pack)
+            rel = _safe_relative(ev["path"])
+            label = {"asset_id": asset_id, "evidence_id": ev.get("id"), "file": str(ev["path"])}
+            if rel is None or not (base / rel).resolve().is_relative_to(base):
+                not_included.append(label | {"reason": "path leaves the facts directory; refused"})
+                continue
+            try:
+                blob = (base / rel).read_bytes()
+            except OSError as exc:
+                not_included.append(label | {"reason": f"cannot read: {exc.strerror}"})
+                continue
+            if ev.get("sha256") and _sha(blob) != ev["sha256"]:
+                not_included.append(label | {"reason": "changed since collection (sha256 differs from the facts document)"})
+                continue
+            files[f"facts/{rel.as_posix()}"] = blob
+
+    manifest = {"format": FORMAT, "version": 1, "tool": {"name": "controlcheck", "version": __version__},
+                "run": {"id": run.get("id"), "started_at": run.get("started_at"), "finished_at": run.get("finished_at")},
+                "files": {name: {"sha256": _sha(blob), "size": len(blob)} for name, blob in sorted(files.items())},
+                "not_included": not_included}
+    manifest["digest"] = manifest_digest(manifest)
+    files[MANIFEST] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in [MANIFEST, *sorted(n for n in files if n != MANIFEST)]:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, files[name])
+    return buf.getvalue()
+
+
+def _open(path: str | Path) -> zipfile.ZipFile:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such bundle file", file=str(path))
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InputError("not a zip file (expected a bundle from 'controlcheck report --format evidence')",
+                         file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+
+
+def read_manifest(path: str | Path) -> dict:
+    with _open(path) as zf:
+        try:
+            return json.loads(zf.read(MANIFEST).decode("utf-8"))
+        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise InputError(f"no readable {MANIFEST}: {exc}", file=str(path)) from None
+
+
+def verify_bundle(path: str | Path, expected_digest: str | None = None) -> list[str]:
+    """Problems found in a bundle, one sentence each; an empty list means it is intact."""
+    problems: list[str] = []
+    with _open(path) as zf:
+        names = [i.filename for i in zf.infolist() if not i.is_dir()]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        problems += [f"{n}: appears more than once in the archive" for n in dupes]
+        try:
+            manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
+        except KeyError:
+            return problems + [f"{MANIFEST}: missing; this is not a (complete) evidence bundle"]
+        except (ValueError, zipfile.BadZipFile, OSError) as exc:
+            return problems + [f"{MANIFEST}: unreadable or not JSON ({exc}); the bundle was altered"]
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
+            return problems + [f"{MANIFEST}: not an evidence bundle manifest"]
+        if manifest.get("digest") != manifest_digest(manifest):
+            problems.append(f"{MANIFEST}: its digest does not match its content (the manifest was edited)")
+        if expected_digest and manifest.get("digest") != expected_digest.strip().lower().removeprefix("sha256:"):
+            problems.append(f"{MANIFEST}: digest {manifest.get('digest')} is not the expected {expected_digest} "
+                            "(a different or rebuilt bundle)")
+        listed = manifest["files"]
+        contents: dict[str, bytes] = {}
+        for name, entry in sorted(listed.items()):
+            if name not in names:
+                problems.append(f"{name}: missing")
+                continue
+            try:
+                blob = zf.read(name)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                problems.append(f"{name}: changed (corrupt in the archive: {exc})")
+                continue
+            except Exception as exc:   # zlib.error on altered compressed bytes
+                problems.append(f"{name}: changed (corrupt in the archive: {type(exc).__name__}: {exc})")
+                continue
+            actual = _sha(blob)
+            if not isinstance(entry, dict) or actual != entry.get("sha256"):
+                problems.append(f"{name}: changed (sha256 {actual}, manifest says "
+                                f"{entry.get('sha256') if isinstance(entry, dict) else entry})")
+                continue
+            contents[name] = blob
+        for name in sorted(set(names) - set(listed) - {MANIFEST}):
+            problems.append(f"{name}: extra file, not in the manifest")
+    problems += _cross_check(contents)
+    return problems
+
+
+def _cross_check(contents: dict[str, bytes]) -> list[str]:
+    """Hashes recorded inside the documents: results -> facts documents -> raw evidence."""
+    problems = []
+    try:
+        results = json.loads(contents["results.json"]) if "results.json" in contents else None
+    except ValueError:
+        return ["results.json: not JSON"]
+    facts_sha = {a.get("id"): a.get("facts_sha256") for a in (results or {}).get("assets") or []
+                 if isinstance(a, dict)}
+    for name, blob in contents.items():
+        if not (name.startswith("facts/") and name.count("/") == 1 and name.endswith(".json")):
+            continue
+        try:
+            doc = json.loads(blob)
+            asset_id = doc["asset"]["id"]
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"{name}: not a facts document")
+            continue
+        expected = facts_sha.get(asset_id)
+        if results is not None and expected and _sha(blob) != expected:
+            problems.append(f"{name}: sha256 differs from the one results.json recorded for {asset_id}")
+        for ev in doc.get("evidence") or []:
+            rel = _safe_relative(ev.get("path") or "") if ev.get("path") else None
+            member = f"facts/{rel.as_posix()}" if rel else None
+            if member and member in contents and ev.get("sha256") and _sha(contents[member]) != ev["sha256"]:
+                problems.append(f"{member}: sha256 differs from the one {name} recorded for {ev.get('id')}")
+    return problems
+
+
+class EvidenceReport(ReportFormat):
+    name = "evidence"
+    suffix = ".zip"
+    binary = True
+
+    def render(self, data: ReportInput) -> bytes:
+        return build_bundle(data)

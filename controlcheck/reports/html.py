@@ -1,0 +1,405 @@
+"""One self-contained HTML file: inline CSS, inline SVG, a small inline script, no fetches.
+
+Sections: summary (CAI, counts, the CAI trend chart from the run history), the risk heat
+map (likelihood x impact; inherent beside residual, in the legend's colours), the risks
+with their evidence, the CAI by breakdown, and the findings per asset with the evidence
+sentence and remediation, filtered by severity, status and kind.
+
+Every string that comes from a device, an inventory, a policy or a register goes through
+``html.escape``; the Content-Security-Policy allows no network source and only the one
+inline script (by its hash), so even a missed escape could not run or fetch anything."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+from collections import defaultdict
+
+from .. import __version__
+from ..risk.scoring import rating_for
+from ._shared import SEV_RANK, SEVERITIES, STATUS_RANK, asset_index, control, counts_by_status, frameworks_text
+from .base import ReportFormat, ReportInput
+
+STATUS_LABEL = {"pass": "pass", "fail": "fail", "error": "error", "waived": "waived", "skip": "n/a"}
+STATUS_COLOUR = {"pass": "#2e7d32", "fail": "#c62828", "error": "#6a1b9a", "waived": "#546e7a", "skip": "#9e9e9e"}
+DEFAULT_STATUSES = ("fail", "error", "waived")
+
+CSS = """
+:root{--fg:#1c1c1c;--muted:#5f6368;--line:#dadce0;--bg:#fafafa}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);
+background:var(--bg);margin:0;padding:0 24px 48px}
+header{padding:18px 0 8px;border-bottom:1px solid var(--line);margin-bottom:16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
+h3{font-size:15px;margin:16px 0 6px}.muted{color:var(--muted)}
+.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid var(--line);border-radius:8px;
+padding:10px 14px;min-width:130px}.card b{display:block;font-size:26px}.card.cai b{font-size:38px}
+.row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+table{border-collapse:collapse;background:#fff;width:100%}th,td{border:1px solid var(--line);padding:4px 6px;
+text-align:left;vertical-align:top}th{background:#f1f3f4;font-weight:600}td.num,th.num{text-align:right}
+.chip{display:inline-block;padding:0 6px;border-radius:4px;color:#fff;font-weight:600;white-space:nowrap}
+.st{display:inline-block;min-width:52px;text-align:center;border-radius:4px;color:#fff;font-size:12px;font-weight:600}
+.sev{font-size:12px;font-weight:600;text-transform:uppercase}.sev-critical{color:#b71c1c}.sev-high{color:#e65100}
+.sev-medium{color:#8d6e00}.sev-low{color:#1565c0}.sev-info{color:#5f6368}
+code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}pre{margin:2px 0;white-space:pre-wrap;
+word-break:break-word;background:#f6f8fa;padding:3px 5px;border-radius:4px}
+details{background:#fff;border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:4px 10px}
+details>summary{cursor:pointer;font-weight:600;padding:4px 0}
+.filters{position:sticky;top:0;background:var(--bg);padding:8px 0;border-bottom:1px solid var(--line);z-index:2}
+.filters fieldset{display:inline-block;border:1px solid var(--line);border-radius:6px;margin:0 8px 4px 0;padding:2px 8px}
+.filters legend{font-size:12px;color:var(--muted)}.filters label{margin-right:8px;white-space:nowrap}
+.hidden{display:none}.err{color:#6a1b9a}.legend span{display:inline-block;margin-right:12px}
+.legend i{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:-2px;margin-right:4px}
+svg text{font-family:system-ui,sans-serif}
+@media print{.filters{display:none}details{break-inside:avoid}}
+"""
+
+SCRIPT = """
+(function(){
+  var boxes=document.querySelectorAll('.filters input[type=checkbox]');
+  function chosen(name){var s={};document.querySelectorAll('.filters input[name='+name+']').forEach(function(b){
+    if(b.checked){s[b.value]=1;}});return s;}
+  function apply(){
+    var sev=chosen('severity'),st=chosen('status'),kind=chosen('kind'),shown=0,assetsShown=0;
+    document.querySelectorAll('section.asset').forEach(function(sec){
+      var visible=0,k=sec.getAttribute('data-kind');
+      sec.querySelectorAll('tr.finding').forEach(function(tr){
+        var ok=kind[k]&&sev[tr.getAttribute('data-severity')]&&st[tr.getAttribute('data-status')];
+        tr.classList.toggle('hidden',!ok);if(ok){visible++;}
+      });
+      var hasErrors=sec.getAttribute('data-errors')==='1';
+      sec.classList.toggle('hidden',!(kind[k]&&(visible||hasErrors)));
+      var empty=sec.querySelector('.none-shown');if(empty){empty.classList.toggle('hidden',visible>0);}
+      shown+=visible;if(kind[k]&&(visible||hasErrors)){assetsShown++;}
+    });
+    var c=document.getElementById('shown-count');
+    if(c){c.textContent=shown+' findings shown on '+assetsShown+' assets';}
+  }
+  boxes.forEach(function(b){b.addEventListener('change',apply);});
+  apply();
+  document.body.setAttribute('data-filters','ready');
+})();
+"""
+
+
+def e(value: object) -> str:
+    """Escape for HTML text and attribute values (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _chip(text: str, colour: str) -> str:
+    return f'<span class="chip" style="background:{e(colour)}">{e(text)}</span>'
+
+
+def _status(status: str) -> str:
+    return (f'<span class="st" style="background:{STATUS_COLOUR.get(status, "#777")}">'
+            f'{e(STATUS_LABEL.get(status, status))}</span>')
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def _cai_text(value) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def trend_svg(history: list[dict], width: int = 560, height: int = 200) -> str:
+    """CAI per stored run (0-100) as a line with points; failing findings as grey bars."""
+    points = [h for h in history if h.get("cai") is not None]
+    if len(points) < 2:
+        note = ("one run stored so far: the trend appears from the second audit" if points
+                else "no stored runs with a CAI yet: the trend appears from the second audit")
+        return (f'<svg id="trend" role="img" aria-label="CAI trend" width="{width}" height="60" '
+                f'xmlns="http://www.w3.org/2000/svg"><text x="8" y="34" fill="#5f6368">{e(note)}</text></svg>')
+    left, right, top, bottom = 44, 16, 14, 34
+    w, h = width - left - right, height - top - bottom
+    n = len(points)
+    step = w / (n - 1)
+    max_fail = max((p.get("counts") or {}).get("fail", 0) for p in points) or 1
+
+    def x(i: int) -> float:
+        return left + i * step
+
+    def y(v: float) -> float:
+        return top + h * (1 - v / 100)
+
+    parts = [f'<svg id="trend" role="img" aria-label="CAI trend over {n} runs" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    for v in (0, 25, 50, 75, 100):
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e0e0e0"/>'
+                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" fill="#5f6368">{v}</text>')
+    bar_w = max(2.0, min(18.0, step * 0.4))
+    for i, p in enumerate(points):
+        fails = (p.get("counts") or {}).get("fail", 0)
+        bh = h * 0.35 * fails / max_fail
+        parts.append(f'<rect x="{x(i) - bar_w / 2:.1f}" y="{top + h - bh:.1f}" width="{bar_w:.1f}" height="{bh:.1f}" '
+                     f'fill="#cfd8dc"><title>run {e(p["id"])}: {fails} failing</title></rect>')
+    path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p['cai']):.1f}" for i, p in enumerate(points))
+    parts.append(f'<path d="{path}" fill="none" stroke="#1565c0" stroke-width="2"/>')
+    label_every = max(1, n // 12)
+    for i, p in enumerate(points):
+        parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p["cai"]):.1f}" r="3.5" fill="#1565c0">'
+                     f'<title>run {e(p["id"])} {e(p.get("started_at", ""))}: CAI {p["cai"]:.1f}</title></circle>')
+        if i % label_every == 0 or i == n - 1:
+            parts.append(f'<text x="{x(i):.1f}" y="{height - 16}" text-anchor="middle" font-size="11" '
+                         f'fill="#5f6368">#{e(p["id"])}</text>')
+    parts.append(f'<text x="{left}" y="{height - 2}" font-size="11" fill="#5f6368">CAI per run (line), failing '
+                 f'findings (bars)</text></svg>')
+    return "".join(parts)
+
+
+def heatmap_svg(risks: list[dict], legend: list[dict], which: str, size: int = 64) -> str:
+    """A 5x5 likelihood (up) x impact (right) grid in the legend's colours. ``inherent``
+    counts risks per cell; ``residual`` plots each risk at its impact and its continuous
+    residual likelihood, in the colour of its residual rating."""
+    left, top = 40, 26
+    width, height = left + 5 * size + 10, top + 5 * size + 40
+    title = "Inherent risk" if which == "inherent" else "Residual risk"
+    parts = [f'<svg id="heatmap-{which}" class="heatmap" role="img" aria-label="{title} heat map" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+             f'<text x="{left}" y="16" font-size="14" font-weight="600">{title}</text>']
+    for lk in range(1, 6):
+        for im in range(1, 6):
+            band = rating_for(lk * im, legend)
+            cx, cy = left + (im - 1) * size, top + (5 - lk) * size
+            parts.append(f'<rect class="cell" x="{cx}" y="{cy}" width="{size}" height="{size}" fill="{e(band["colour"])}" '
+                         f'fill-opacity="0.35" stroke="#fff" stroke-width="2"><title>likelihood {lk} x impact {im} = '
+                         f'{lk * im} ({e(band["rating"])})</title></rect>')
+    for i in range(1, 6):
+        parts.append(f'<text x="{left - 8}" y="{top + (5 - i) * size + size / 2 + 4}" text-anchor="end" '
+                     f'font-size="12">{i}</text>')
+        parts.append(f'<text x="{left + (i - 1) * size + size / 2}" y="{top + 5 * size + 16}" text-anchor="middle" '
+                     f'font-size="12">{i}</text>')
+    parts.append(f'<text x="{left + 5 * size / 2}" y="{top + 5 * size + 32}" text-anchor="middle" font-size="12" '
+                 f'fill="#5f6368">impact</text>')
+    parts.append(f'<text x="12" y="{top + 5 * size / 2}" text-anchor="middle" font-size="12" fill="#5f6368" '
+                 f'transform="rotate(-90 12 {top + 5 * size / 2})">likelihood</text>')
+    if which == "inherent":
+        cells: dict[tuple[int, int], list[dict]] = defaultdict(list)
+        for r in risks:
+            cells[(int(r["likelihood"]), int(r["impact"]))].append(r)
+        for (lk, im), members in sorted(cells.items()):
+            cx, cy = left + (im - 1) * size + size / 2, top + (5 - lk) * size + size / 2
+            colour = rating_for(lk * im, legend)["colour"]
+            names = ", ".join(r["id"] for r in members)
+            parts.append(f'<g class="risk-mark"><circle cx="{cx}" cy="{cy}" r="15" fill="{e(colour)}" stroke="#fff" '
+                         f'stroke-width="2"/><text x="{cx}" y="{cy + 5}" text-anchor="middle" font-size="14" '
+                         f'font-weight="700" fill="#fff">{len(members)}</text><title>{e(names)}</title></g>')
+    else:
+        placed: dict[tuple[int, int], int] = defaultdict(int)
+        for r in sorted(risks, key=lambda r: r["id"]):
+            lk = r.get("residual_likelihood")
+            if lk is None:
+                lk = r["residual_score"] / r["impact"] if r["impact"] else r["likelihood"]
+            lk = min(5.0, max(1.0, float(lk)))
+            im = int(r["impact"])
+            slot = (round(lk * 4), im)
+            k = placed[slot]
+            placed[slot] += 1
+            cx = left + (im - 1) * size + size / 2 + ((k % 4) - 1.5) * 12
+            cy = top + (5 - lk) * size + size / 2 - (k // 4) * 12
+            parts.append(f'<g class="risk-mark"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{e(r["residual_colour"])}" '
+                         f'stroke="#fff" stroke-width="1.5"/><title>{e(r["id"])}: residual {r["residual_score"]:.1f} '
+                         f'({e(r["residual_rating"])}), likelihood {lk:.2f} x impact {im}</title></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _legend(legend: list[dict]) -> str:
+    items = "".join(f'<span><i style="background:{e(b["colour"])}"></i>{e(b["rating"])} ({e(b["min"])}-{e(b["max"])})'
+                    f'</span>' for b in legend)
+    return f'<div class="legend">{items}</div>'
+
+
+def _evidence_html(finding: dict) -> str:
+    out = []
+    for ev in finding.get("evidence") or []:
+        head = f"<code>{e(ev.get('id', ''))}</code> {e(ev.get('source', ''))}"
+        if ev.get("sha256"):
+            head += f' <span class="muted" title="sha256 {e(ev["sha256"])}">sha256 {e(str(ev["sha256"])[:12])}…</span>'
+        if ev.get("path"):
+            head += f' <span class="muted">{e(ev["path"])}</span>'
+        lines = "".join(f"<pre>{e(line)}</pre>" for line in (ev.get("lines") or [])[:8])
+        out.append(f"<div>{head}{lines}</div>")
+    return "".join(out)
+
+
+class HtmlReport(ReportFormat):
+    name = "html"
+    suffix = ".html"
+
+    def render(self, data: ReportInput) -> str:
+        results, assessment = data.results, data.assessment
+        run = results.get("run") or {}
+        assets = results.get("assets") or []
+        by_asset: dict[str, list[dict]] = defaultdict(list)
+        for f in results.get("findings") or []:
+            by_asset[f["asset_id"]].append(f)
+        known = asset_index(results)
+        for asset_id in by_asset:
+            if asset_id not in known:
+                assets = [*assets, {"id": asset_id, "kind": "unknown"}]
+                known[asset_id] = assets[-1]
+        counts = counts_by_status(results)
+        summary = results.get("summary") or {}
+        body: list[str] = []
+
+        body.append(f'<header><h1>controlcheck audit report</h1><div class="muted">run <code>{e(run.get("id", ""))}'
+                    f'</code> &middot; started {e(run.get("started_at", ""))} &middot; finished '
+                    f'{e(run.get("finished_at", ""))} &middot; controlcheck {e((run.get("tool") or {}).get("version", __version__))}'
+                    f'</div></header>')
+
+        # -- summary
+        cards = []
+        if assessment:
+            cai = assessment["cai"]["overall"].get("value")
+            change = ""
+            if len(data.history) >= 2 and data.history[-2].get("cai") is not None and cai is not None:
+                change = f'<span class="muted">{cai - data.history[-2]["cai"]:+.1f} since run #{e(data.history[-2]["id"])}</span>'
+            cards.append(f'<div class="card cai" id="cai">Compliance Adherence Index<b>{_cai_text(cai)}</b>{change}</div>')
+        cards.append(f'<div class="card">assets<b>{e(summary.get("assets", len(assets)))}</b></div>')
+        for st in ("fail", "error", "waived", "pass"):
+            cards.append(f'<div class="card">{STATUS_LABEL[st]}<b style="color:{STATUS_COLOUR[st]}">{counts[st]}</b></div>')
+        cards.append(f'<div class="card">not applicable<b class="muted">{counts["skip"]}</b></div>')
+        body.append('<section id="summary"><h2>Summary</h2><div class="cards">' + "".join(cards) + "</div>")
+        incomplete = summary.get("incomplete_assets") or []
+        if incomplete:
+            body.append(f'<p class="err">Not (fully) collected: {e(", ".join(incomplete))}. Their missing facts are '
+                        f'<b>error</b> findings, never passes.</p>')
+        for w in (results.get("waivers") or {}).get("expired") or []:
+            body.append(f'<p class="err">Waiver for {e(w.get("control"))} ({e(w.get("file", ""))}:{e(w.get("line", ""))}) '
+                        f'expired on {e(w.get("expires"))} and no longer applies.</p>')
+        if assessment:
+            by_rating = assessment["summary"]["by_residual_rating"]
+            colours = {b["rating"]: b["colour"] for b in assessment["config"]["legend"]}
+            chips = " ".join(f"{_chip(k, colours.get(k, '#777'))} {v}" for k, v in by_rating.items())
+            body.append(f"<p>Risks by residual rating: {chips}</p>")
+        body.append(f"<h3>CAI trend</h3>{trend_svg(data.history)}</section>")
+
+        # -- risks
+        if assessment:
+            legend = assessment["config"]["legend"]
+            risks = assessment.get("risks") or []
+            body.append('<section id="risks"><h2>Risk heat map</h2>')
+            body.append(f'<div class="row">{heatmap_svg(risks, legend, "inherent")}'
+                        f'{heatmap_svg(risks, legend, "residual")}</div>{_legend(legend)}')
+            body.append(f'<p class="muted">{e(assessment["config"]["residual_formula"])}, reduction '
+                        f'{e(assessment["config"]["reduction"])}; effectiveness is the severity-weighted pass share of '
+                        f'the risk\'s controls on in-scope assets (errors count as not effective).</p>')
+            body.append('<h2>Risks and their evidence</h2><table id="risk-table"><thead><tr><th>risk</th><th>owner</th>'
+                        '<th>inherent</th><th class="num">effectiveness</th><th>residual</th><th>evidence</th></tr>'
+                        '</thead><tbody>')
+            for r in sorted(risks, key=lambda r: (-r["residual_score"], r["id"])):
+                c = r.get("counts") or {}
+                ev = {"evidence": f"{c.get('pass', 0)} pass, {c.get('fail', 0)} fail, {c.get('error', 0)} error, "
+                                  f"{c.get('waived', 0)} waived",
+                      "no-evidence": "no evidence", "no-automated-evidence": "no automated evidence"
+                      }.get(r.get("evidence_status"), r.get("evidence_status", ""))
+                body.append(f'<tr class="risk" id="risk-{e(r["id"])}"><td><b>{e(r["id"])}</b> {e(r["title"])}</td>'
+                            f'<td>{e(r.get("owner"))}</td><td>{e(r["likelihood"])}&times;{e(r["impact"])} = '
+                            f'{_chip(str(r["inherent_score"]) + " " + r["inherent_rating"], r["inherent_colour"])}</td>'
+                            f'<td class="num">{_pct(r.get("effectiveness"))}</td><td>'
+                            f'{_chip(format(r["residual_score"], ".1f") + " " + r["residual_rating"], r["residual_colour"])}</td>'
+                            f'<td>{e(ev)}</td></tr>')
+            body.append("</tbody></table>")
+            for r in sorted(risks, key=lambda r: (-r["residual_score"], r["id"])):
+                failing = r.get("failing") or []
+                inner = [f'<p><b>Source:</b> {e(r.get("risk_source"))}. <b>Vulnerability:</b> {e(r.get("vulnerability"))}. '
+                         f'<b>Threat:</b> {e(r.get("threat"))}.</p><p class="muted">{e(r.get("rationale"))}</p>']
+                if r.get("note"):
+                    inner.append(f"<p><i>{e(r['note'])}</i></p>")
+                inner.append(f'<p>Controls: {e(", ".join(r.get("controls") or []) or "none")}</p>')
+                if failing:
+                    inner.append("<table><thead><tr><th>asset</th><th>control</th><th>severity</th><th>what was seen</th>"
+                                 "<th>evidence</th></tr></thead><tbody>")
+                    for item in failing[:200]:
+                        inner.append(f'<tr><td>{e(item["asset_id"])}</td><td>{e(item["control_id"])} '
+                                     f'{_status(item["status"])}</td><td class="sev sev-{e(item["severity"])}">'
+                                     f'{e(item["severity"])}</td><td>{e(item.get("message", ""))}</td>'
+                                     f'<td>{_evidence_html(item)}</td></tr>')
+                    inner.append("</tbody></table>")
+                    if len(failing) > 200:
+                        inner.append(f"<p class=\"muted\">... and {len(failing) - 200} more failing findings "
+                                     f"(see the findings below).</p>")
+                for a in r.get("actions") or []:
+                    inner.append(f'<p><b>Remediation</b> for {e(a["control_id"])} ({e(a.get("title", ""))}) on '
+                                 f'{len(a.get("assets") or [])} asset(s): {e(a.get("remediation", ""))}</p>')
+                body.append(f'<details class="risk-evidence"><summary>{e(r["id"])} {e(r["title"])} &mdash; '
+                            f'{len(failing)} failing</summary>{"".join(inner)}</details>')
+            body.append("</section>")
+
+            # -- CAI by breakdown
+            body.append('<section id="cai-breakdown"><h2>CAI by breakdown</h2><div class="row">')
+            for breakdown in ("framework", "kind", "site", "owner"):
+                groups = (assessment["cai"].get("by") or {}).get(breakdown) or {}
+                rows = "".join(f'<tr><td>{e(k)}</td><td class="num">{_cai_text(v.get("value"))}</td><td class="num">'
+                               f'{v.get("pass", 0)}</td><td class="num">{v.get("fail", 0)}</td><td class="num">'
+                               f'{v.get("error", 0)}</td></tr>' for k, v in groups.items())
+                body.append(f'<div><h3>by {e(breakdown)}</h3><table><thead><tr><th>{e(breakdown)}</th><th class="num">CAI'
+                            f'</th><th class="num">pass</th><th class="num">fail</th><th class="num">error</th></tr></thead>'
+                            f'<tbody>{rows}</tbody></table></div>')
+            body.append("</div></section>")
+
+        # -- findings
+        kinds = sorted({a.get("kind") or "unknown" for a in assets})
+        present_sev = [s for s in reversed(SEVERITIES)]
+        filters = ['<div class="filters" id="filters"><fieldset><legend>severity</legend>']
+        filters += [f'<label><input type="checkbox" name="severity" value="{s}" checked> {s}</label>' for s in present_sev]
+        filters.append("</fieldset><fieldset><legend>status</legend>")
+        filters += [f'<label><input type="checkbox" name="status" value="{s}"{" checked" if s in DEFAULT_STATUSES else ""}>'
+                    f' {STATUS_LABEL[s]} ({counts[s]})</label>' for s in ("fail", "error", "waived", "pass")]
+        filters.append("</fieldset><fieldset><legend>kind</legend>")
+        filters += [f'<label><input type="checkbox" name="kind" value="{e(k)}" checked> {e(k)}</label>' for k in kinds]
+        filters.append('</fieldset> <span id="shown-count" class="muted"></span></div>')
+        body.append('<section id="findings"><h2>Findings by asset</h2>' + "".join(filters))
+
+        def asset_key(a: dict):
+            fs = by_asset.get(a["id"], [])
+            worst = min((STATUS_RANK.get(f["status"], 9) for f in fs), default=9)
+            return (worst, -sum(f["status"] == "fail" for f in fs), a["id"])
+
+        for a in sorted(assets, key=asset_key):
+            fs = sorted(by_asset.get(a["id"], []), key=lambda f: (STATUS_RANK.get(f["status"], 9),
+                                                                  -SEV_RANK.get(f["severity"], 0), f["control_id"]))
+            n_fail = sum(f["status"] == "fail" for f in fs)
+            n_err = sum(f["status"] == "error" for f in fs)
+            errors = a.get("errors") or []
+            meta = " &middot; ".join(e(x) for x in (a.get("kind"), a.get("platform"), a.get("address"), a.get("site"),
+                                                    a.get("owner")) if x)
+            body.append(f'<section class="asset" data-kind="{e(a.get("kind") or "unknown")}" '
+                        f'data-errors="{1 if errors else 0}" id="asset-{e(a["id"])}"><details{" open" if n_fail or n_err else ""}>'
+                        f'<summary>{e(a["id"])} <span class="muted">{meta}</span> &mdash; {n_fail} fail, {n_err} error, '
+                        f'{sum(f["status"] == "pass" for f in fs)} pass</summary>')
+            for err in errors:
+                body.append(f'<p class="err">collection error: {e(err.get("source"))}: {e(err.get("message"))}</p>')
+            body.append('<table class="findings"><thead><tr><th>status</th><th>severity</th><th>control</th>'
+                        '<th>what was seen (evidence)</th><th>remediation</th></tr></thead><tbody>')
+            for f in fs:
+                c = control(results, f["control_id"])
+                refs = frameworks_text(f.get("frameworks") or c.get("frameworks"))
+                waiver = ""
+                if f.get("waiver"):
+                    w = f["waiver"]
+                    waiver = (f'<div class="muted">waived until {e(w.get("expires"))} by {e(w.get("approver"))}: '
+                              f'{e(w.get("justification"))}</div>')
+                remediation = e(c.get("remediation", "")) if f["status"] != "pass" else ""
+                body.append(f'<tr class="finding" data-status="{e(f["status"])}" data-severity="{e(f["severity"])}">'
+                            f'<td>{_status(f["status"])}</td><td class="sev sev-{e(f["severity"])}">{e(f["severity"])}</td>'
+                            f'<td><b>{e(f["control_id"])}</b><br>{e(f.get("title") or c.get("title", ""))}'
+                            f'<div class="muted">{e(refs)}</div></td><td>{e(f.get("message", ""))}{waiver}'
+                            f'{_evidence_html(f)}</td><td>{remediation}</td></tr>')
+            body.append('</tbody></table><p class="muted none-shown hidden">No finding matches the filters.</p>'
+                        '</details></section>')
+        body.append("</section>")
+        body.append(f'<footer class="muted"><p>Generated by controlcheck {e(__version__)}. This file is self-contained: '
+                    'it loads nothing from the network.</p></footer>')
+
+        script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+        csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{script_hash}'; "
+               "base-uri 'none'; form-action 'none'")
+        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>controlcheck report {e(run.get('id', ''))}</title><style>{CSS}</style></head>\n<body>\n"
+                + "\n".join(body) + f"\n<script>{SCRIPT}</script>\n</body></html>\n")

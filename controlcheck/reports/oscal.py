@@ -1,0 +1,260 @@
+"""NIST OSCAL 1.1.3 assessment-results (JSON).
+
+Mapping (validated against the official schema in tests/test_report_oscal.py):
+
+- ``metadata``: title, last-modified (run end), version (the run id), oscal-version 1.1.3.
+- ``import-ap``: the policy library is our assessment plan: ``#<uuid>`` of a back-matter
+  resource listing each policy file with its sha256.
+- one ``result`` per run: start/end, the CAI as a prop, ``local-definitions`` with the tool
+  (a software component) and every asset (an inventory item with kind, platform, site,
+  owner), ``reviewed-controls`` (every control of the run).
+- ``observations``: one per listed finding (asset x control; not-applicable skips are not
+  listed), method TEST, the asset as subject, the finding's sentence as description and
+  ``relevant-evidence`` pointing at a back-matter resource per raw evidence file, with the
+  evidence id, source and sha256 in props (and in the resource's rlink hashes).
+- ``findings``: one per control: satisfied when every asset passes, else not-satisfied
+  (reason fail, or other for undetermined/waived), with its observations and the risks
+  the control mitigates.
+- ``risks``: the risk register as assessed: statement, likelihood/impact/scores in
+  characterization facets, ratings in props, the observations of its failing findings.
+
+UUIDs are uuid5 over the run id and the object's name, so one run always gives the same
+document."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import quote
+
+from .. import __version__
+from ._shared import iso_z, sorted_findings
+from .base import ReportFormat, ReportInput
+
+OSCAL_VERSION = "1.1.3"
+NS = "urn:controlcheck:oscal"
+_ROOT = uuid.uuid5(uuid.NAMESPACE_URL, "urn:controlcheck:oscal")
+
+
+def _s(value: object, default: str = "(none)") -> str:
+    """An OSCAL StringDatatype: one line, no leading/trailing whitespace, not empty."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text or default
+
+
+def _token(value: object) -> str:
+    """An OSCAL TokenDatatype (an XML NCName): letters, digits, ``.-_``; starts with a letter or _."""
+    text = "".join(ch if ch.isalpha() or ch.isdigit() or ch in ".-_" else "_" for ch in str(value))
+    if not text or not (text[0].isalpha() or text[0] == "_"):
+        text = "_" + text
+    return text
+
+
+def _prop(name: str, value: object, **extra) -> dict:
+    return {"name": name, "ns": NS, "value": _s(value), **extra}
+
+
+class _Ids:
+    def __init__(self, run_id: str):
+        self.base = uuid.uuid5(_ROOT, run_id)
+
+    def __call__(self, *parts: object) -> str:
+        return str(uuid.uuid5(self.base, "\x1f".join(str(p) for p in parts)))
+
+
+def build_oscal(results: dict, assessment: dict | None = None) -> dict:
+    run = results.get("run") or {}
+    run_id = str(run.get("id") or "run")
+    ids = _Ids(run_id)
+    start = iso_z(run.get("started_at"), "1970-01-01T00:00:00Z")
+    end = iso_z(run.get("finished_at"), start)
+    tool_uuid = ids("component", "controlcheck")
+    origin = [{"actors": [{"type": "tool", "actor-uuid": tool_uuid}]}]
+    resources: list[dict] = []
+
+    plan_uuid = ids("resource", "assessment-plan")
+    plan = {"uuid": plan_uuid, "title": "controlcheck policy library (the assessment plan of this run)",
+            "description": "Declarative YAML policies mapping collected device facts to controls; each file "
+                           "used by the run is listed with its sha256."}
+    rlinks = [{"href": quote(i["path"]), "media-type": "application/yaml",
+               "hashes": [{"algorithm": "SHA-256", "value": i["sha256"]}]}
+              for i in run.get("inputs") or [] if i.get("kind") == "policy" and i.get("path") and i.get("sha256")]
+    if rlinks:
+        plan["rlinks"] = rlinks
+    resources.append(plan)
+
+    assets = results.get("assets") or []
+    assets_by_id = {a["id"]: a for a in assets}
+    item_uuid = {a["id"]: ids("inventory-item", a["id"]) for a in assets}
+    inventory = []
+    for a in assets:
+        props = [_prop("asset-id", a["id"])]
+        props += [_prop(k, a[k]) for k in ("kind", "platform", "site", "owner", "address") if a.get(k)]
+        props += [_prop("facts-sha256", a["facts_sha256"])] if a.get("facts_sha256") else []
+        if a.get("errors"):
+            props.append(_prop("collection-errors", len(a["errors"])))
+        inventory.append({"uuid": item_uuid[a["id"]], "description": f"{a.get('kind', 'asset')} {a['id']}",
+                          "props": props})
+
+    controls = results.get("controls") or {}
+    evidence_uuid: dict[tuple[str, str], str] = {}
+    observations, obs_by_control, obs_by_pair = [], {}, {}
+    for f in sorted_findings(results):
+        if f["status"] == "skip":
+            continue
+        asset_id, cid = f["asset_id"], f["control_id"]
+        if asset_id not in item_uuid:  # a finding for an asset the results do not list
+            item_uuid[asset_id] = ids("inventory-item", asset_id)
+            inventory.append({"uuid": item_uuid[asset_id], "description": f"asset {asset_id}",
+                              "props": [_prop("asset-id", asset_id)]})
+        obs_uuid = ids("observation", asset_id, cid)
+        evidence = []
+        for ev in f.get("evidence") or []:
+            key = (asset_id, str(ev.get("id")))
+            if key not in evidence_uuid:
+                evidence_uuid[key] = ids("evidence", *key)
+                res = {"uuid": evidence_uuid[key], "title": _s(f"{asset_id}: {ev.get('source') or ev.get('id')}"),
+                       "props": [_prop("asset-id", asset_id), _prop("evidence-id", ev.get("id")),
+                                 _prop("source", ev.get("source"))]}
+                if ev.get("sha256"):
+                    res["props"].append(_prop("sha256", ev["sha256"]))
+                if ev.get("path"):
+                    link = {"href": quote(ev["path"]), "media-type": "text/plain"}
+                    if ev.get("sha256"):
+                        link["hashes"] = [{"algorithm": "SHA-256", "value": ev["sha256"]}]
+                    res["rlinks"] = [link]
+                resources.append(res)
+            props = [_prop("evidence-id", ev.get("id")), _prop("source", ev.get("source"))]
+            if ev.get("sha256"):
+                props.append(_prop("sha256", ev["sha256"]))
+            for i, line in enumerate((ev.get("lines") or [])[:20]):
+                props.append(_prop("decisive-line", line, group=f"line{i}"))
+            evidence.append({"href": f"#{evidence_uuid[key]}",
+                             "description": f"{ev.get('source') or ev.get('id')} as collected from {asset_id}",
+                             "props": props})
+        obs = {"uuid": obs_uuid, "title": _s(f"{cid} on {asset_id}"),
+               "description": f.get("message") or f"{cid}: {f['status']}",
+               "props": [_prop("asset-id", asset_id), _prop("control-id", cid), _prop("status", f["status"]),
+                         _prop("severity", f["severity"])],
+               "methods": ["TEST"], "types": ["control-objective"], "origins": origin,
+               "subjects": [{"subject-uuid": item_uuid[asset_id], "type": "inventory-item", "title": _s(asset_id)}],
+               "collected": iso_z((assets_by_id.get(asset_id) or {}).get("collected_at"), start)}
+        if f.get("waiver"):
+            w = f["waiver"]
+            obs["remarks"] = f"Waived until {w.get('expires')} by {w.get('approver')}: {w.get('justification')}"
+        if evidence:
+            obs["relevant-evidence"] = evidence
+        observations.append(obs)
+        obs_by_control.setdefault(cid, []).append((f, obs_uuid))
+        obs_by_pair[(asset_id, cid)] = obs_uuid
+
+    risks_out, risk_uuid_by_control = [], {}
+    if assessment:
+        for r in assessment.get("risks") or []:
+            r_uuid = ids("risk", r["id"])
+            for cid in r.get("controls") or []:
+                risk_uuid_by_control.setdefault(cid, []).append(r_uuid)
+            facets = [{"name": name, "system": NS, "value": _s(value)} for name, value in (
+                ("likelihood", r["likelihood"]), ("impact", r["impact"]), ("inherent-score", r["inherent_score"]),
+                ("inherent-rating", r["inherent_rating"]), ("residual-likelihood", r.get("residual_likelihood")),
+                ("residual-score", r["residual_score"]), ("residual-rating", r["residual_rating"]))]
+            eff = r.get("effectiveness")
+            risk = {"uuid": r_uuid, "title": _s(f"{r['id']} {r['title']}"),
+                    "description": f"Vulnerability: {r.get('vulnerability', '')}\nThreat: {r.get('threat', '')}\n"
+                                   f"Rationale: {r.get('rationale', '')}",
+                    "statement": f"{r.get('risk_source', '')} exploiting: {r.get('vulnerability', '')}. "
+                                 f"Consequence: {r.get('threat', '')}. Control effectiveness "
+                                 f"{'n/a' if eff is None else f'{100 * eff:.1f}%'}; residual {r['residual_score']} "
+                                 f"({r['residual_rating']}). {r.get('note') or ''}".strip(),
+                    "props": [_prop("risk-id", r["id"]), _prop("owner", r.get("owner")),
+                              _prop("asset-class", r.get("asset_class")),
+                              _prop("evidence-status", r.get("evidence_status")),
+                              _prop("effectiveness", "n/a" if eff is None else f"{eff:.4f}")],
+                    "status": "open",
+                    "characterizations": [{"origin": origin[0], "facets": facets}]}
+            related = []
+            for item in r.get("failing") or []:
+                o = obs_by_pair.get((item["asset_id"], item["control_id"]))
+                if o and {"observation-uuid": o} not in related:
+                    related.append({"observation-uuid": o})
+            if related:
+                risk["related-observations"] = related
+            risks_out.append(risk)
+
+    findings = []
+    for cid in sorted(obs_by_control):
+        items = obs_by_control[cid]
+        c = controls.get(cid) or {}
+        statuses = [f["status"] for f, _ in items]
+        failing = sorted({f["asset_id"] for f, _ in items if f["status"] == "fail"})
+        errors = sorted({f["asset_id"] for f, _ in items if f["status"] == "error"})
+        waived = sorted({f["asset_id"] for f, _ in items if f["status"] == "waived"})
+        if failing:
+            state, reason = "not-satisfied", "fail"
+        elif errors or waived:
+            state, reason = "not-satisfied", "other"
+        else:
+            state, reason = "satisfied", "pass"
+        desc = [f"{statuses.count('pass')} of {len(items)} assessed assets pass."]
+        if failing:
+            desc.append(f"Failing: {', '.join(failing)}.")
+        if errors:
+            desc.append(f"Not determined (facts not collected): {', '.join(errors)}.")
+        if waived:
+            desc.append(f"Waived: {', '.join(waived)}.")
+        if c.get("remediation") and (failing or errors):
+            desc.append(f"Remediation: {c['remediation']}")
+        props = [_prop("control-id", cid), _prop("severity", c.get("severity") or items[0][0]["severity"])]
+        for fw, refs in sorted((c.get("frameworks") or items[0][0].get("frameworks") or {}).items()):
+            for ref in refs:
+                props.append(_prop("framework-reference", f"{fw} {ref}", **{"class": _token(fw)}))
+        finding = {"uuid": ids("finding", cid), "title": _s(f"{cid} {c.get('title') or items[0][0].get('title') or ''}"),
+                   "description": " ".join(desc), "props": props, "origins": origin,
+                   "target": {"type": "objective-id", "target-id": _token(cid),
+                              "title": _s(c.get("title") or cid),
+                              "status": {"state": state, "reason": reason}},
+                   "related-observations": [{"observation-uuid": o} for _, o in items]}
+        related_risks = risk_uuid_by_control.get(cid)
+        if related_risks:
+            finding["related-risks"] = [{"risk-uuid": u} for u in related_risks]
+        findings.append(finding)
+
+    result = {"uuid": ids("result"), "title": _s(f"controlcheck run {run_id}"),
+              "description": f"Automated configuration audit of {len(assets)} assets against "
+                             f"{len(controls)} controls (controlcheck {__version__}).",
+              "start": start, "end": end,
+              "local-definitions": {"components": [{
+                  "uuid": tool_uuid, "type": "software", "title": "controlcheck",
+                  "description": "Policy-as-code compliance and control checker for contact-centre hardware.",
+                  "props": [_prop("version", (run.get("tool") or {}).get("version", __version__))],
+                  "status": {"state": "operational"}}]},
+              "reviewed-controls": {"control-selections": [
+                  {"include-controls": [{"control-id": _token(cid)} for cid in sorted(controls)]}
+                  if controls else {"include-all": {}}]}}
+    if inventory:
+        result["local-definitions"]["inventory-items"] = inventory
+    if assessment:
+        cai = assessment["cai"]["overall"].get("value")
+        result["props"] = [_prop("compliance-adherence-index", "n/a" if cai is None else f"{cai:.1f}")]
+    if observations:
+        result["observations"] = observations
+    if risks_out:
+        result["risks"] = risks_out
+    if findings:
+        result["findings"] = findings
+    return {"assessment-results": {
+        "uuid": ids("assessment-results"),
+        "metadata": {"title": _s(f"controlcheck assessment results, run {run_id}"), "last-modified": end,
+                     "version": _s(run_id), "oscal-version": OSCAL_VERSION},
+        "import-ap": {"href": f"#{plan_uuid}",
+                      "remarks": "No separate OSCAL assessment plan: the policy library of the run is the plan."},
+        "results": [result],
+        "back-matter": {"resources": resources}}}
+
+
+class OscalReport(ReportFormat):
+    name = "oscal"
+    suffix = ".json"
+
+    def render(self, data: ReportInput) -> str:
+        return json.dumps(build_oscal(data.results, data.assessment), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,130 @@
+"""An Excel workbook for auditors (openpyxl): sheets Findings, Controls (with framework
+references), Risks and CAI (by breakdown). Every sheet has a frozen, bold header row and an
+autofilter. Text cells are written as text (``=...`` from a device never becomes a formula)."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ._shared import frameworks_text
+from .base import ReportFormat, ReportInput
+from .csv_report import COLUMNS as FINDING_COLUMNS
+from .csv_report import finding_rows
+
+_ILLEGAL = {c: None for c in range(0x20) if c not in (0x9, 0xA, 0xD)}
+_HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
+_WIDTHS = {"message": 70, "evidence": 60, "remediation": 50, "title": 40, "frameworks": 40, "description": 60,
+           "statement": 60, "failing assets": 40}
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return value.translate(_ILLEGAL)[:32000]   # Excel's cell limit is 32,767 characters
+    return value
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows, colours: dict[int, str] | None = None) -> None:
+    ws = wb.create_sheet(title)
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+    n = 1
+    for row in rows:
+        ws.append([_clean(v) for v in row])
+        n += 1
+        for cell in ws[n]:
+            if isinstance(cell.value, str):
+                cell.data_type = TYPE_STRING   # never a formula, whatever the text starts with
+    for i, h in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(h, max(12, len(h) + 2))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(n, 1)}"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for i, h in enumerate(headers, start=1):
+        if _WIDTHS.get(h, 0) >= 40 and n <= 20000:   # wrapping a huge sheet only costs time
+            for (cell,) in ws.iter_rows(min_row=2, max_row=n, min_col=i, max_col=i):
+                cell.alignment = wrap
+    if colours:
+        for col, key in colours.items():
+            for (cell,) in ws.iter_rows(min_row=2, max_row=n, min_col=col, max_col=col):
+                colour = key.get(cell.value) if isinstance(key, dict) else None
+                if colour:
+                    cell.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
+                    cell.font = Font(color="FFFFFF", bold=True)
+
+
+def build_workbook(data: ReportInput) -> Workbook:
+    results, assessment = data.results, data.assessment
+    wb = Workbook(write_only=False)
+    wb.remove(wb.active)
+    _sheet(wb, "Findings", FINDING_COLUMNS, finding_rows(results))
+
+    tallies: dict[str, dict[str, int]] = {}
+    for f in results.get("findings") or []:
+        t = tallies.setdefault(f["control_id"], {"pass": 0, "fail": 0, "error": 0, "waived": 0})
+        if f["status"] in t:
+            t[f["status"]] += 1
+    control_rows = []
+    for cid, c in sorted((results.get("controls") or {}).items()):
+        t = tallies.get(cid, {"pass": 0, "fail": 0, "error": 0, "waived": 0})
+        fw = c.get("frameworks") or {}
+        control_rows.append([cid, c.get("title", ""), c.get("severity", ""), ", ".join((c.get("applies_to") or {})
+                             .get("kinds", []) or ["any"]), frameworks_text(fw),
+                             "; ".join(fw.get("pci-dss-4.0", [])), "; ".join(fw.get("iso27001-2022", [])),
+                             "; ".join(fw.get("nist-800-53-r5", [])), "; ".join(fw.get("cis-v8", [])),
+                             ", ".join(c.get("mitigates") or []), t["pass"], t["fail"], t["error"], t["waived"],
+                             c.get("description", ""), c.get("remediation", "")])
+    _sheet(wb, "Controls", ["control", "title", "severity", "kinds", "frameworks", "pci-dss-4.0", "iso27001-2022",
+                            "nist-800-53-r5", "cis-v8", "mitigates", "pass", "fail", "error", "waived",
+                            "description", "remediation"], control_rows)
+
+    if assessment:
+        legend = {b["rating"]: b["colour"] for b in assessment["config"]["legend"]}
+        risk_rows = []
+        for r in assessment.get("risks") or []:
+            eff = r.get("effectiveness")
+            c = r.get("counts") or {}
+            risk_rows.append([r["id"], r["title"], r.get("asset_class", ""), r.get("owner", ""), r["likelihood"],
+                              r["impact"], r["inherent_score"], r["inherent_rating"],
+                              None if eff is None else round(100 * eff, 1), r["residual_score"], r["residual_rating"],
+                              c.get("pass", 0), c.get("fail", 0), c.get("error", 0), c.get("waived", 0),
+                              r.get("evidence_status", ""), ", ".join(r.get("controls") or []),
+                              ", ".join(sorted({x["asset_id"] for x in r.get("failing") or []})),
+                              f"{r.get('risk_source', '')} exploiting {r.get('vulnerability', '')}: {r.get('threat', '')}",
+                              r.get("note", "")])
+        _sheet(wb, "Risks", ["risk", "title", "asset class", "owner", "likelihood", "impact", "inherent",
+                             "inherent rating", "effectiveness %", "residual", "residual rating", "pass", "fail",
+                             "error", "waived", "evidence", "controls", "failing assets", "statement", "note"],
+               risk_rows, colours={8: legend, 11: legend})
+        cai = assessment["cai"]
+        cai_rows = [["overall", "overall", cai["overall"].get("value"), *(cai["overall"].get(k, 0) for k in
+                    ("pass", "fail", "error", "waived", "skip", "weighted_pass", "weighted_total"))]]
+        for breakdown, groups in (cai.get("by") or {}).items():
+            for key, e in groups.items():
+                cai_rows.append([breakdown, key, e.get("value"), *(e.get(k, 0) for k in
+                                 ("pass", "fail", "error", "waived", "skip", "weighted_pass", "weighted_total"))])
+        _sheet(wb, "CAI", ["breakdown", "group", "CAI", "pass", "fail", "error", "waived", "skip", "weighted pass",
+                           "weighted total"], cai_rows)
+    if data.history:
+        _sheet(wb, "Trend", ["run", "started", "CAI", "assets", "pass", "fail", "error", "waived"],
+               [[h["id"], h.get("started_at"), h.get("cai"), h.get("assets"),
+                 *((h.get("counts") or {}).get(k, 0) for k in ("pass", "fail", "error", "waived"))]
+                for h in data.history])
+    return wb
+
+
+class XlsxReport(ReportFormat):
+    name = "xlsx"
+    suffix = ".xlsx"
+    binary = True
+
+    def render(self, data: ReportInput) -> bytes:
+        buf = io.BytesIO()
+        build_workbook(data).save(buf)
+        return buf.getvalue()

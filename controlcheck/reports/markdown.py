@@ -9,13 +9,14 @@ from ._shared import SEV_RANK, counts_by_status, sorted_findings
 from .base import ReportFormat, ReportInput
 
 MAX_FINDINGS = 50
-_SPECIAL = re.compile(r"([\\`*_\[\]|<>#!])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|#!])")
 
 
 def md(value: object) -> str:
     """A device string as inert Markdown text: one line, no markup, no HTML, no table break."""
     text = " ".join(str(value).split())
-    return _SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def _cai(value) -> str:

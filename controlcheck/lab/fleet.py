@@ -5,7 +5,8 @@
   some weak);
 * snmpsim serving real UPS recordings of the ``snmpsim-data`` package (and an APC rack
   PDU filed as a UPS, which the collector must recognise);
-* where OpenSSH ``sshd`` is installed, a real Linux workstation: this machine.
+* where OpenSSH ``sshd`` is installed, a real Linux workstation: this machine, filed as an
+  application server.
 
 ``Fleet(folder).start()`` writes ``folder/inventory.yaml`` (secrets in ``folder/secrets``,
 host keys in ``folder/known_hosts``). ``python -m controlcheck.lab.fleet --dir D`` runs
@@ -27,11 +28,15 @@ from .inventory import LabAsset, sim_assets, write_inventory, write_secret
 from .sshd import RealSshd, find_sshd
 from .sshsim import LOOPBACK, SshSimulator
 
-# community (= asset id) -> (snmpsim-data recording, platform, site)
+LAB_DATA = Path(__file__).resolve().parent / "data" / "snmp"
+# community (= asset id) -> (recording, platform, kind, site, agent). Two snmpsim agents: on
+# "exposed" the default community 'public' is answered too (a branch left on defaults).
 SNMP_DEVICES = {
-    "ups-hq-01": ("UPS/eaton-93e-80", "ups_rfc1628", "HQ"),
-    "ups-hq-02": ("UPS/huawei-gse200m", "ups_rfc1628", "HQ"),
-    "ups-branch-07": ("UPS/apc-7902b", "ups_apc", "Branch-07"),
+    "ups-hq-01": ("UPS/eaton-93e-80", "ups_rfc1628", "ups", "HQ", "secure"),
+    "prn-hq-floor2": (LAB_DATA / "prn-hq-floor2.snmprec", "snmp_generic", "printer", "HQ", "secure"),
+    "ups-hq-02": ("UPS/huawei-gse200m", "ups_rfc1628", "ups", "HQ", "exposed"),
+    "ups-branch-07": ("UPS/apc-7902b", "ups_apc", "ups", "Branch-07", "exposed"),
+    "prn-branch-07": (LAB_DATA / "prn-branch-07.snmprec", "snmp_generic", "printer", "Branch-07", "exposed"),
 }
 STATE_FILE = "state.json"
 
@@ -58,7 +63,7 @@ class Fleet:
         self.with_snmp = with_snmp
         self.with_sshd = with_sshd and find_sshd() is not None
         self.sim: SshSimulator | None = None
-        self.snmpsim = None
+        self.snmp_agents: dict = {}
         self.sshd: RealSshd | None = None
         self.inventory: Path = self.folder / "inventory.yaml"
         self.notes: list[str] = []
@@ -90,21 +95,25 @@ class Fleet:
             self.sshd = RealSshd(self.folder / "sshd").start()
             lines.append(self.sshd.known_hosts.read_text().strip())
             assets.append(LabAsset(
-                id="wks-linux-local", kind="workstation", platform="linux", ssh={"port": self.sshd.port},
+                id="srv-linux-local", kind="server", platform="linux", ssh={"port": self.sshd.port},
                 credential={"username": self.sshd.username, "key_file": str(self.sshd.client_key)},
                 site="HQ", owner="IT", tags=["real-host"]))
         else:
             self.notes.append("OpenSSH sshd is not installed: the lab has no real Linux workstation")
         if self.with_snmp:
             from .snmplab import SnmpSim
-            (self.folder / "snmpsim").mkdir(exist_ok=True)
-            self.snmpsim = SnmpSim({name: rec for name, (rec, _, _) in SNMP_DEVICES.items()},
-                                   workdir=self.folder / "snmpsim").start()
-            for name, (_, platform, site) in SNMP_DEVICES.items():
+            for agent in ("secure", "exposed"):
+                members = {n: spec[0] for n, spec in SNMP_DEVICES.items() if spec[4] == agent}
+                if agent == "exposed":
+                    members["public"] = LAB_DATA / "prn-branch-07.snmprec"
+                (self.folder / f"snmpsim-{agent}").mkdir(exist_ok=True)
+                self.snmp_agents[agent] = SnmpSim(members, workdir=self.folder / f"snmpsim-{agent}").start()
+            for name, (_, platform, kind, site, agent) in SNMP_DEVICES.items():
                 secret = write_secret(self.folder / "secrets", f"{name}.community", name)
-                assets.append(LabAsset(id=name, kind="ups", platform=platform, snmp={
-                    "port": self.snmpsim.port, "version": "2c", "timeout": 2, "retries": 1},
-                    snmp_credential={"community_file": str(secret)}, site=site, owner="Facilities"))
+                assets.append(LabAsset(id=name, kind=kind, platform=platform, snmp={
+                    "port": self.snmp_agents[agent].port, "version": "2c", "timeout": 2, "retries": 1},
+                    snmp_credential={"community_file": str(secret)}, site=site,
+                    owner="Facilities" if kind == "ups" else "IT"))
         known_hosts.write_text("\n".join(lines) + "\n", encoding="ascii")
         write_inventory(self.inventory, assets, known_hosts=known_hosts)
         return self
@@ -116,9 +125,9 @@ class Fleet:
         if self.sshd is not None:
             self.sshd.stop()
             self.sshd = None
-        if self.snmpsim is not None:
-            self.snmpsim.stop()
-            self.snmpsim = None
+        for agent in self.snmp_agents.values():
+            agent.cleanup()
+        self.snmp_agents = {}
 
     def __enter__(self) -> "Fleet":
         return self.start()
@@ -131,9 +140,10 @@ class Fleet:
         if self.sim:
             devices.update({n: f"ssh {LOOPBACK}:{self.sim.port(n)}" for n in self.sim.devices})
         if self.sshd:
-            devices["wks-linux-local"] = f"ssh {LOOPBACK}:{self.sshd.port} (real OpenSSH)"
-        if self.snmpsim:
-            devices.update({n: f"snmp {LOOPBACK}:{self.snmpsim.port}" for n in SNMP_DEVICES})
+            devices["srv-linux-local"] = f"ssh {LOOPBACK}:{self.sshd.port} (real OpenSSH)"
+        for name, spec in SNMP_DEVICES.items():
+            if spec[4] in self.snmp_agents:
+                devices[name] = f"snmp {LOOPBACK}:{self.snmp_agents[spec[4]].port}"
         return {"pid": os.getpid(), "inventory": str(self.inventory), "devices": devices, "notes": self.notes}
 
 

@@ -50,6 +50,12 @@ def test_audit_twice_gives_history_trend_and_diff(lab, tmp_path):
         assert history[0]["cai"] == history[1]["cai"]
         diff = store.diff(1, 2)
     assert not diff.get("newly_failing") and not diff.get("new_assets")
+    # the risk views read a stored run as well as a results file
+    code, stdout, err = run_cli("cai", "--db", str(out / "controlcheck.db"), "--run", "1", "--format", "json")
+    assert code == 0, err
+    assert json.loads(stdout)["overall"]["value"] == history[0]["cai"]
+    code, stdout, err = run_cli("risks", "--db", str(out / "controlcheck.db"))
+    assert code == 0 and "RISK-NET-01" in stdout
 
 
 def test_a_second_audit_on_the_same_store_is_refused(lab, tmp_path):

@@ -12,13 +12,23 @@ from ..risk.cai import GROUPINGS
 from ..risk.register import builtin_control_ids
 from ..risk.text import cai_table, risks_table
 from ..risk.treatment import DEPARTMENTS, requests_for
+from ..store import RunStore, resolve_db
 from .check import write_output
 from .common import handle_errors
 
 
 def _results_option():
-    return click.option("--results", "results_path", required=True, type=click.Path(path_type=Path),
-                        help="results JSON written by 'controlcheck check --format json'")
+    """``--results FILE`` (a check's JSON), or a stored run (``--db``, ``--run``, default: latest)."""
+    def decorate(func):
+        func = click.option("--run", "run", default="latest", show_default=True,
+                            help="a stored run id (with --db) when --results is not given")(func)
+        func = click.option("--db", "db", default=None, metavar="PATH|URL",
+                            help="run history written by 'controlcheck audit' (default: "
+                                 "./controlcheck-out/controlcheck.db)")(func)
+        return click.option("--results", "results_path", type=click.Path(path_type=Path),
+                            help="results JSON written by 'controlcheck check --format json' "
+                                 "(default: the stored run of --db/--run)")(func)
+    return decorate
 
 
 def _risks_option():
@@ -30,8 +40,13 @@ def _format_option():
     return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
-def _assessment(results_path: Path, risks_path: Path | None) -> dict:
-    results = load_results(results_path)
+def _assessment(results_path: Path | None, risks_path: Path | None, db: str | None = None,
+                run: str = "latest") -> dict:
+    if results_path is not None:
+        results = load_results(results_path)
+    else:
+        with RunStore(resolve_db(db), create=False) as store:
+            results = store.get_run(run)["results"]
     # A user's register may name controls of their own policies: those are in the results.
     known = builtin_control_ids() | set(results.get("controls") or {})
     register = load_register(risks_path, known_controls=known)
@@ -44,9 +59,10 @@ def _assessment(results_path: Path, risks_path: Path | None) -> dict:
 @_format_option()
 @click.option("-o", "--output", help="write here (default: stdout)")
 @handle_errors
-def risks_command(results_path: Path, risks_path: Path | None, fmt: str, output: str | None) -> None:
+def risks_command(results_path: Path | None, db: str | None, run: str, risks_path: Path | None, fmt: str,
+                  output: str | None) -> None:
     """Inherent risk, control effectiveness and residual risk for every risk of the register."""
-    assessment = _assessment(results_path, risks_path)
+    assessment = _assessment(results_path, risks_path, db, run)
     text = json.dumps(assessment, indent=2) + "\n" if fmt == "json" else risks_table(assessment)
     write_output(text, output)
 
@@ -58,9 +74,10 @@ def risks_command(results_path: Path, risks_path: Path | None, fmt: str, output:
 @_format_option()
 @click.option("-o", "--output", help="write here (default: stdout)")
 @handle_errors
-def cai_command(results_path: Path, risks_path: Path | None, by: str | None, fmt: str, output: str | None) -> None:
+def cai_command(results_path: Path | None, db: str | None, run: str, risks_path: Path | None, by: str | None,
+                fmt: str, output: str | None) -> None:
     """Compliance Adherence Index: overall, or by framework, asset kind, site or owner."""
-    assessment = _assessment(results_path, risks_path)
+    assessment = _assessment(results_path, risks_path, db, run)
     if fmt == "json":
         data = {"weights": assessment["config"]["weights"], "overall": assessment["cai"]["overall"],
                 "failing_by_severity": assessment["failing_by_severity"],
@@ -82,11 +99,11 @@ def cai_command(results_path: Path, risks_path: Path | None, by: str | None, fmt
               help="directory for one Markdown file per department")
 @_format_option()
 @handle_errors
-def treatment_command(results_path: Path, risks_path: Path | None, department: str | None, threshold: str | None,
-                      output_dir: Path, fmt: str) -> None:
+def treatment_command(results_path: Path | None, db: str | None, run: str, risks_path: Path | None,
+                      department: str | None, threshold: str | None, output_dir: Path, fmt: str) -> None:
     """Treatment-plan requests: one Markdown file per owner department for every risk whose
     residual rating is at or above the threshold."""
-    assessment = _assessment(results_path, risks_path)
+    assessment = _assessment(results_path, risks_path, db, run)
     threshold = threshold or assessment["config"]["treatment_threshold"]
     plans = treatment_plans(assessment, threshold=threshold, department=department)
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import TYPE_STRING, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -18,6 +18,9 @@ from .csv_report import finding_rows
 
 _ILLEGAL = {c: None for c in range(0x20) if c not in (0x9, 0xA, 0xD)}
 _HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
+_BOLD = Font(bold=True)
+_WHITE_BOLD = Font(color="FFFFFF", bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
 _WIDTHS = {"message": 70, "evidence": 60, "remediation": 50, "title": 40, "frameworks": 40, "description": 60,
            "statement": 60, "failing assets": 40}
 
@@ -28,41 +31,43 @@ def _clean(value):
     return value
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows, colours: dict[int, str] | None = None) -> None:
+def _sheet(wb: Workbook, title: str, headers: list[str], rows, colours: dict[int, dict] | None = None) -> None:
+    """A write-only sheet (constant memory, linear time): frozen header row, autofilter over
+    every row, wide text columns wrapped, rating columns in the legend's colours."""
     ws = wb.create_sheet(title)
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-    n = 1
-    for row in rows:
-        ws.append([_clean(v) for v in row])
-        n += 1
-        for cell in ws[n]:
-            if isinstance(cell.value, str):
-                cell.data_type = TYPE_STRING   # never a formula, whatever the text starts with
     for i, h in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(h, max(12, len(h) + 2))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(n, 1)}"
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for i, h in enumerate(headers, start=1):
-        if _WIDTHS.get(h, 0) >= 40 and n <= 20000:   # wrapping a huge sheet only costs time
-            for (cell,) in ws.iter_rows(min_row=2, max_row=n, min_col=i, max_col=i):
-                cell.alignment = wrap
-    if colours:
-        for col, key in colours.items():
-            for (cell,) in ws.iter_rows(min_row=2, max_row=n, min_col=col, max_col=col):
-                colour = key.get(cell.value) if isinstance(key, dict) else None
-                if colour:
-                    cell.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
-                    cell.font = Font(color="FFFFFF", bold=True)
+    ws.freeze_panes = "A2"        # must be set before the first row of a write-only sheet
+    header = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        header.append(cell)
+    ws.append(header)
+    wrap_cols = {i for i, h in enumerate(headers) if _WIDTHS.get(h, 0) >= 40}
+    colours = colours or {}
+    n = 1
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            cell = WriteOnlyCell(ws, value=_clean(value))
+            if isinstance(cell.value, str):
+                cell.data_type = TYPE_STRING   # never a formula, whatever the text starts with
+            if i in wrap_cols:
+                cell.alignment = _WRAP
+            colour = colours.get(i + 1, {}).get(value) if isinstance(value, str) else None
+            if colour:
+                cell.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
+                cell.font = _WHITE_BOLD
+            cells.append(cell)
+        ws.append(cells)
+        n += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n}"
 
 
 def build_workbook(data: ReportInput) -> Workbook:
     results, assessment = data.results, data.assessment
-    wb = Workbook(write_only=False)
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     _sheet(wb, "Findings", FINDING_COLUMNS, finding_rows(results))
 
     tallies: dict[str, dict[str, int]] = {}

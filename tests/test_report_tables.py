@@ -42,6 +42,8 @@ def test_xlsx_sheets_frozen_headers_and_filters():
     assert controls["FW-MGMT-001"][5] == "2.2.7"       # pci-dss-4.0 column
     risks = {r[0]: r for r in wb["Risks"].iter_rows(min_row=2, values_only=True)}
     assert risks["RISK-TEL-01"][10] == "High"
+    rating = next(r[10] for r in wb["Risks"].iter_rows(min_row=2) if r[0].value == "RISK-TEL-01")
+    assert rating.fill.fgColor.rgb.lower().endswith("ef6c00")   # the legend colour of High
     cai = {(r[0], r[1]): r[2] for r in wb["CAI"].iter_rows(min_row=2, values_only=True)}
     assert cai[("overall", "overall")] == data.assessment["cai"]["overall"]["value"]
     assert ("framework", "pci-dss-4.0") in cai and ("kind", "firewall") in cai

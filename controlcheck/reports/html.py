@@ -48,6 +48,7 @@ details>summary{cursor:pointer;font-weight:600;padding:4px 0}
 .filters{position:sticky;top:0;background:var(--bg);padding:8px 0;border-bottom:1px solid var(--line);z-index:2}
 .filters fieldset{display:inline-block;border:1px solid var(--line);border-radius:6px;margin:0 8px 4px 0;padding:2px 8px}
 .filters legend{font-size:12px;color:var(--muted)}.filters label{margin-right:8px;white-space:nowrap}
+.findings td:nth-child(4),.findings td:nth-child(5),#risks td{overflow-wrap:anywhere}
 .hidden{display:none}.err{color:#6a1b9a}.legend span{display:inline-block;margin-right:12px}
 .legend i{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:-2px;margin-right:4px}
 svg text{font-family:system-ui,sans-serif}

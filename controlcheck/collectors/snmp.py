@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -212,6 +213,18 @@ class WalkResult:
 # --------------------------------------------------------------------------------------
 # engine sharing
 # --------------------------------------------------------------------------------------
+def _hlapi(version: str):
+    """pysnmp's asyncio high-level API: ``v3arch`` for SNMPv3, the lighter ``v1arch`` for
+    v1/v2c (imported lazily, without pysnmp's own deprecation noise)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if version == "3":
+            from pysnmp.hlapi.v3arch import asyncio as hl
+        else:
+            from pysnmp.hlapi.v1arch import asyncio as hl
+    return hl
+
+
 class _EnginePool:
     """pysnmp engines shared by the sessions of one event loop, closed with their last user.
 
@@ -231,11 +244,17 @@ class _EnginePool:
         entry = next((e for e in entries if e["key"] == key), None)
         if entry is None:
             if key == "community":
-                from pysnmp.hlapi.v1arch.asyncio import SnmpDispatcher
-                engine = SnmpDispatcher()
+                engine = _hlapi("1").SnmpDispatcher()
             else:
-                from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
-                engine = SnmpEngine()
+                hl = _hlapi("3")
+                with warnings.catch_warnings():     # pysnmp's own MIB compiler set-up uses deprecated names
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    engine = hl.SnmpEngine()
+                    # the MIB compiler (added on first request) is set up here, under the same filter
+                    from pysnmp.hlapi.v3arch.asyncio.cmdgen import VB_PROCESSOR
+                    from pysnmp.smi.compiler import add_mib_compiler
+                    view = VB_PROCESSOR.get_mib_view_controller(engine.cache)
+                    add_mib_compiler(view.mibBuilder, ifAvailable=True, ifNotAdded=True)
             entry = {"engine": engine, "users": 0, "loop": loop, "key": key}
             entries.append(entry)
         entry["users"] += 1
@@ -429,10 +448,7 @@ class SnmpSession:
             self._close()
 
     async def _open(self) -> None:
-        if self.version == "3":
-            from pysnmp.hlapi.v3arch import asyncio as hl
-        else:
-            from pysnmp.hlapi.v1arch import asyncio as hl
+        hl = _hlapi(self.version)
         try:
             self._target = await hl.UdpTransportTarget.create((self.host, self.port), timeout=self.timeout,
                                                                retries=self.retries)
@@ -497,14 +513,14 @@ class SnmpSession:
             raise RuntimeError("SnmpSession used outside 'async with'")
         try:
             if self.version == "3":
-                from pysnmp.hlapi.v3arch import asyncio as hl
-
+                hl = _hlapi("3")
                 var_binds = [hl.ObjectType(hl.ObjectIdentity(o)) for o in oids]
                 head = (self._engine, self._auth, self._target, hl.ContextData())
             else:   # raw var-binds: no MIB lookups on the v1arch path
                 from pyasn1.type import univ
-                from pysnmp.hlapi.v1arch import asyncio as hl
                 from pysnmp.proto import rfc1902
+
+                hl = _hlapi(self.version)
 
                 var_binds = [(rfc1902.ObjectName(o), univ.Null("")) for o in oids]
                 head = (self._engine, self._auth, self._target)

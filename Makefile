@@ -14,6 +14,8 @@ bench:
 	python3 benchmarks/bench_check.py
 	python3 benchmarks/bench_collect_ssh.py
 	python3 benchmarks/bench_collect_snmp.py
+	python3 benchmarks/bench_assess.py
+	python3 benchmarks/bench_reports.py
 
 demo:
 	controlcheck demo

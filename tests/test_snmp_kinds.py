@@ -36,6 +36,26 @@ ROUTER = [
     "1.3.6.1.2.1.2.2.1.7.1|2|1",
     "1.3.6.1.2.1.2.2.1.8.1|2|2",
 ]
+APC_UPS = [   # a Smart-UPS card as PowerNet-MIB describes it (snmpsim-data's APC files are PDUs)
+    "1.3.6.1.2.1.1.1.0|4|APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.8.2 MN:AP9631 HR:05)",
+    "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.318.1.3.2.12",
+    "1.3.6.1.2.1.1.3.0|67|8640000",
+    "1.3.6.1.2.1.1.4.0|4|facilities@example.invalid",
+    "1.3.6.1.2.1.1.5.0|4|ups-apc",
+    "1.3.6.1.2.1.1.6.0|4|Server room",
+    "1.3.6.1.4.1.318.1.1.1.1.1.1.0|4|Smart-UPS 1500",
+    "1.3.6.1.4.1.318.1.1.1.1.2.1.0|4|UPS 09.3 (ID18)",
+    "1.3.6.1.4.1.318.1.1.1.1.2.3.0|4|AS1234567890",
+    "1.3.6.1.4.1.318.1.1.1.2.1.1.0|2|2",
+    "1.3.6.1.4.1.318.1.1.1.2.1.3.0|4|03/15/24",
+    "1.3.6.1.4.1.318.1.1.1.2.2.1.0|66|100",
+    "1.3.6.1.4.1.318.1.1.1.2.2.2.0|66|27",
+    "1.3.6.1.4.1.318.1.1.1.2.2.3.0|67|252000",
+    "1.3.6.1.4.1.318.1.1.1.2.2.4.0|2|2",
+    "1.3.6.1.4.1.318.1.1.1.4.1.1.0|2|3",
+    "1.3.6.1.4.1.318.1.1.1.7.2.3.0|2|1",
+    "1.3.6.1.4.1.318.1.1.1.7.2.4.0|4|11/01/2026",
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +63,7 @@ def sim():
     server = SnmpSim()
     server.add_text("printer", "\n".join(PRINTER))
     server.add_text("router", "\n".join(ROUTER))
+    server.add_text("apcups", "\n".join(APC_UPS))
     with server:
         yield server
 
@@ -72,3 +93,19 @@ def test_supplement_keeps_what_ssh_found(tmp_path, sim):
     assert facts["system"]["vendor"] == "Cisco" and facts["system"]["os_name"] == "IOS"
     assert facts["snmp"]["sys_name"] == "rtr-snmp-name"
     assert facts["snmp"]["interfaces"] == [{"name": "GigabitEthernet0/0", "admin_up": True, "oper_up": False}]
+
+
+def test_apc_powernet_ups(tmp_path, sim):
+    inv = write_inventory(tmp_path, sim.port, [{"id": "ups", "kind": "ups", "platform": "ups_apc",
+                                                "community": "apcups"}])
+    doc = collect(inv)["ups"]
+    assert doc["errors"] == [], error_messages(doc)
+    assert doc["facts"]["ups"] == {
+        "manufacturer": "APC", "model": "Smart-UPS 1500", "firmware": "UPS 09.3 (ID18)",
+        "battery": {"status": "normal", "charge_percent": 100, "temperature_c": 27,
+                    "runtime_minutes": 42,                  # TimeTicks by definition: 252000 / 6000
+                    "replace_indicated": True, "last_replaced": "2024-03-15"},
+        "output": {"source": "battery"},
+        "self_test": {"result": "passed", "date": "2026-11-01"},
+    }
+    assert fact(doc, "system.vendor") == "APC" and fact(doc, "system.serial") == "AS1234567890"

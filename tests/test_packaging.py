@@ -32,3 +32,8 @@ def test_wheel_ships_policies_risks_and_schemas(tmp_path):
     risks = {f"controlcheck/risks/{p.name}" for p in (REPO / "risks").glob("*.yaml")}
     assert risks <= names
     assert "controlcheck/cli/main.py" in names
+    # the demo fleet works from a wheel: simulated devices and our printer recordings ship
+    devices = {f"controlcheck/lab/devices/{p.relative_to(REPO / 'fixtures' / 'devices').as_posix()}"
+               for p in (REPO / "fixtures" / "devices").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert devices <= names and "controlcheck/lab/devices/cisco_ios/rtr-hq-01/device.yaml" in names
+    assert "controlcheck/lab/data/snmp/prn-hq-floor2.snmprec" in names

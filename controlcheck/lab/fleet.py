@@ -42,7 +42,16 @@ STATE_FILE = "state.json"
 
 
 def default_devices_root() -> Path:
-    """``fixtures/devices`` of a source checkout (``pip install -e .``)."""
+    """The simulated devices: shipped as ``controlcheck.lab.devices`` (``fixtures/devices``
+    of the repository), else found beside a source checkout."""
+    from importlib import resources
+
+    try:
+        shipped = Path(str(resources.files("controlcheck.lab.devices")))
+        if any(shipped.glob("*/*/device.yaml")):
+            return shipped
+    except (ModuleNotFoundError, TypeError):
+        pass
     here = Path(__file__).resolve()
     for parent in here.parents:
         candidate = parent / "fixtures" / "devices"

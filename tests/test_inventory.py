@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from conftest import REPO
 from controlcheck.errors import InputError
 from controlcheck.inventory import load_inventory, resolve_secret
 
@@ -79,3 +80,13 @@ def test_duplicate_asset_id(tmp_path):
         """), "  ")
     with pytest.raises(InputError, match="duplicate asset id 'rtr-01'"):
         load_inventory(write(tmp_path, text))
+
+
+def test_the_readme_inventory_example_loads(tmp_path):
+    """The example a newcomer copies from README.md is a valid inventory."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "inventory.yaml"
+    path.write_text(block)
+    inventory = load_inventory(path)
+    assert [a.platform for a in inventory.assets] == ["cisco_ios", "linux", "ups_rfc1628"]

@@ -222,3 +222,24 @@ def test_cli_connection_dropped_mid_command_keeps_earlier_facts(tmp_path):
     assert any("show running-config" in e["message"] for e in docs[0]["errors"]), docs[0]["errors"]
     assert docs[0]["facts"]["system"]["os_version"] == "12.4(15)T7"
     assert "lines" not in docs[0]["facts"].get("network", {})
+
+
+def test_debug_output_never_shows_a_secret(tmp_path, branch_sim):
+    """--debug shows tracebacks for bugs, never a credential: password by environment
+    variable, enable secret by file; a good run and an authentication failure."""
+    assets = [a for a in sim_assets(branch_sim, tmp_path) if a.id == "rtr-branch-07"]
+    assets[0].credential.pop("password_file")
+    assets[0].credential["password_env"] = "CC_TEST_RTR_PASSWORD"
+    inventory = write_inventory(tmp_path / "inventory.yaml", assets,
+                                known_hosts=branch_sim.write_known_hosts(tmp_path / "known_hosts"))
+    device = branch_sim.devices["rtr-branch-07"]
+    outputs = []
+    for password in (device.password, "Wr0ng-but-secret-too"):
+        code, out, err = run_cli("--debug", "collect", "-i", str(inventory), "-o", str(tmp_path / "facts"),
+                                 env={"CC_TEST_RTR_PASSWORD": password})
+        outputs.append((password, out + err + "".join(p.read_text(errors="replace")
+                                                      for p in (tmp_path / "facts").rglob("*") if p.is_file())))
+    assert "authentication failed" in outputs[1][1]
+    for password, text in outputs:
+        assert password not in text
+        assert device.enable_secret not in text

@@ -46,12 +46,16 @@ def test_golden_facts(run, case):
     check_golden(run, case)
 
 
-def test_scripts_survive_cmd_exe_quoting():
-    for name in dir(Wc):
-        value = getattr(Wc, name)
-        if isinstance(value, str) and value.startswith("powershell "):
-            body = value.split("-Command ", 1)[1]
-            assert body.startswith('"') and body.endswith('"') and body.count('"') == 2, name
+def test_scripts_reach_powershell_intact_from_cmd_exe_or_a_powershell_default_shell():
+    """What is sent holds no quote, no $ and no space inside the script (base64 of UTF-16LE),
+    so neither cmd.exe nor a PowerShell default shell can alter it; it decodes to the script."""
+    import re
+    scripts = [getattr(Wc, n) for n in dir(Wc) if isinstance(getattr(Wc, n), Wc.WireCommand)]
+    assert len(scripts) >= 9
+    for command in scripts:
+        assert re.fullmatch(r"powershell -NoProfile -NonInteractive -EncodedCommand [A-Za-z0-9+/=]+", command.wire)
+        assert Wc.readable_powershell(command.wire) == str(command)
+        assert str(command).startswith('powershell -NoProfile -NonInteractive -Command "')
 
 
 def test_no_login_secret_in_outputs(run):

@@ -169,6 +169,18 @@ def explain_connect_error(exc: BaseException, target: SshTarget) -> CollectionEr
     return CollectionError(f"SSH connection to {where} failed: {type(exc).__name__}: {exc}", source="ssh")
 
 
+class WireCommand(str):
+    """A command whose readable text (the string itself: evidence source, messages) differs
+    from the bytes sent (``wire``), e.g. PowerShell's ``-EncodedCommand``."""
+
+    wire: str
+
+    def __new__(cls, readable: str, wire: str) -> "WireCommand":
+        obj = super().__new__(cls, readable)
+        obj.wire = wire
+        return obj
+
+
 @dataclass
 class CommandOutput:
     command: str
@@ -226,7 +238,7 @@ class ExecSession(_Session):
             if transport is None or not transport.is_active():
                 raise CollectionError("the SSH connection was closed by the device", source="ssh")
             chan = transport.open_session(timeout=timeout)
-            chan.exec_command(command)
+            chan.exec_command(getattr(command, "wire", command))
         except CollectionError:
             raise
         except (paramiko.SSHException, OSError, EOFError) as exc:
@@ -263,7 +275,7 @@ class ExecSession(_Session):
             self.builder.error(source, f"connection closed by {self.target.label} before the command finished "
                                        f"({len(out)} bytes received); output discarded")
             return None
-        return self._record(command, bytes(out), status, bytes(err), redact=redact)
+        return self._record(str(command), bytes(out), status, bytes(err), redact=redact)
 
 
 @contextmanager

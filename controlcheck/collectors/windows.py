@@ -1,9 +1,10 @@
 """Windows workstations and servers over Windows OpenSSH.
 
-The OpenSSH default shell is cmd.exe, so every query is one
-``powershell -NoProfile -NonInteractive -Command "<script>"`` whose script prints JSON
-(``ConvertTo-Json -Compress``); scripts use no double quotes, so cmd.exe passes them
-intact. ``net accounts``, ``secedit`` (password complexity), ``auditpol /r`` and
+Every query is one PowerShell script that prints JSON (``ConvertTo-Json -Compress``),
+sent as ``powershell -NoProfile -NonInteractive -EncodedCommand <base64 UTF-16LE>`` so it
+reaches PowerShell intact whether the OpenSSH default shell is cmd.exe or PowerShell (a
+PowerShell default shell would expand ``$`` inside a ``-Command "..."`` argument). Evidence
+and messages name it by its readable form, ``powershell ... -Command "<script>"``. ``net accounts``, ``secedit`` (password complexity), ``auditpol /r`` and
 ``w32tm /query /status`` are plain commands. Several need an elevated (administrator)
 session — BitLocker, Defender status, secedit, auditpol — and their failure is an
 errors entry naming the command, with the fact absent.
@@ -11,15 +12,31 @@ errors entry naming the command, with the fact absent.
 
 from __future__ import annotations
 
+import base64
+
 from ..parsers import windows as W
 from .base import FactsBuilder
 from .linux import _why, put
-from .ssh import SshCollector
+from .ssh import SshCollector, WireCommand
+
+POWERSHELL = "powershell -NoProfile -NonInteractive"
 
 
-def ps(script: str) -> str:
-    assert '"' not in script   # noqa: S101 - a double quote would end the cmd.exe argument
-    return f'powershell -NoProfile -NonInteractive -Command "{script}"'
+def ps(script: str) -> WireCommand:
+    encoded = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+    return WireCommand(f'{POWERSHELL} -Command "{script}"', f"{POWERSHELL} -EncodedCommand {encoded}")
+
+
+def readable_powershell(command: str) -> str | None:
+    """The readable form of an ``-EncodedCommand`` line (the simulator answers by it)."""
+    prefix = f"{POWERSHELL} -EncodedCommand "
+    if not command.startswith(prefix):
+        return None
+    try:
+        script = base64.b64decode(command[len(prefix):], validate=True).decode("utf-16-le")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return f'{POWERSHELL} -Command "{script}"'
 
 
 OS = ps("Get-CimInstance Win32_OperatingSystem | Select-Object Caption,Version,BuildNumber,CSName "

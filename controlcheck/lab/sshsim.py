@@ -259,6 +259,9 @@ class SshSimulator:
                 pass   # the client hung up first
 
     def _serve_exec(self, channel: paramiko.Channel, device: SimDevice, command: str) -> None:
+        # Windows: powershell decodes -EncodedCommand; fixtures list the readable form
+        from ..collectors.windows import readable_powershell
+        command = readable_powershell(command) or command
         self.log.append(f"{device.name}: exec {command}")
         if device.hangs(command) or device.behaviour.get("hang_on_login"):
             self._stop.wait(3600)

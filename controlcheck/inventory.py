@@ -113,6 +113,11 @@ def _refuse_inline_secrets(data: Any, path: Path) -> None:
                                  line=line_of(data, ["credentials", name, key]))
 
 
+def _known_platforms() -> set[str]:
+    from .collectors import REGISTRY   # the registry imports no collector module: cheap
+    return set(REGISTRY)
+
+
 def load_inventory(path: str | Path) -> Inventory:
     path = Path(path)
     data = load_yaml(path)
@@ -129,6 +134,10 @@ def load_inventory(path: str | Path) -> Inventory:
             raise InputError(f"duplicate asset id {raw['id']!r} (first on line {seen[raw['id']]})",
                              file=str(path), line=line)
         seen[raw["id"]] = line
+        if raw["platform"] not in _known_platforms():
+            raise InputError(f"asset {raw['id']!r}: unknown platform {raw['platform']!r} "
+                             f"(known: {', '.join(sorted(_known_platforms()))})", file=str(path),
+                             line=line_of(data, ["assets", i, "platform"]))
         for transport in ("ssh", "snmp"):
             block = raw.get(transport)
             if block and block["credential"] not in credentials:

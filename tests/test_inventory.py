@@ -90,3 +90,12 @@ def test_the_readme_inventory_example_loads(tmp_path):
     path.write_text(block)
     inventory = load_inventory(path)
     assert [a.platform for a in inventory.assets] == ["cisco_ios", "linux", "ups_rfc1628"]
+
+
+def test_a_misspelt_platform_is_refused_at_load_with_its_line(tmp_path):
+    path = tmp_path / "inventory.yaml"
+    path.write_text("assets:\n  - id: rtr-1\n    kind: router\n    platform: cisco_iso\n    address: 10.0.0.1\n")
+    with pytest.raises(InputError) as info:
+        load_inventory(path)
+    assert str(info.value).startswith(f"{path}:4: asset 'rtr-1': unknown platform 'cisco_iso'")
+    assert "cisco_ios" in str(info.value)

@@ -68,6 +68,7 @@ class AuditResult:
     earlier_incomplete: list[dict]
     assets_total: int
     assets_with_errors: list[str]
+    collection_errors: dict[str, list[str]] = field(default_factory=dict)   # asset id -> messages
 
 
 class AuditInterrupted(KeyboardInterrupt):
@@ -141,7 +142,9 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
     return AuditResult(run_id=run_id, results=results, assessment=assessment, facts_dir=facts_dir,
                        reports=reports, treatment=treatment, previous=previous,
                        earlier_incomplete=earlier_incomplete, assets_total=len(inventory.assets),
-                       assets_with_errors=collected.incomplete)
+                       assets_with_errors=collected.incomplete,
+                       collection_errors={d["asset"]["id"]: [e["message"] for e in d["errors"]]
+                                          for d in collected.documents if d.get("errors")})
 
 
 def write_reports(out_dir: Path, formats: list[str], data: ReportInput) -> dict[str, Path]:

@@ -20,8 +20,11 @@ def _audit(options: AuditOptions) -> int:
     total = len(load_inventory(options.inventory).assets)
     with collection_progress(total, "auditing") as progress:
         result = run_audit(options, progress=progress)
-    for doc_id in result.assets_with_errors:
-        click.echo(f"{doc_id}: not (fully) collected; see its facts document in {result.facts_dir}", err=True)
+    for asset_id, messages in result.collection_errors.items():
+        more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+        click.echo(f"{asset_id}: not fully collected: {messages[0]}{more}", err=True)
+    if result.collection_errors:
+        click.echo(f"collection errors are in each asset's facts document under {result.facts_dir}", err=True)
     for line in summary_lines(result):
         click.echo(line)
     return exit_code_for(result.results["findings"], options.fail_on, bool(result.assets_with_errors))

@@ -243,3 +243,19 @@ def test_debug_output_never_shows_a_secret(tmp_path, branch_sim):
     for password, text in outputs:
         assert password not in text
         assert device.enable_secret not in text
+
+
+def test_a_slow_device_is_collected_completely(tmp_path):
+    """A CLI answering each command after a pause still yields every fact (netmiko waits for
+    the prompt, not for a fixed delay)."""
+    case = tmp_path / "dev" / "cisco_asa" / "fw-slow"
+    shutil.copytree(FIXTURES / "devices" / "cisco_asa" / "fw-edge-01", case)
+    spec = (case / "device.yaml").read_text().replace("hostname: fw-edge-01", "hostname: fw-slow")
+    (case / "device.yaml").write_text(spec + "behaviour:\n  delay: 1.5\n")
+    with SshSimulator([case]) as sim:
+        inventory = _one_device_inventory(tmp_path, sim, "fw-slow")
+        code, err, docs = _collect_errors(tmp_path, inventory)
+    assert code == 0, docs[0]["errors"]
+    expected = json.loads((FIXTURES / "devices" / "cisco_asa" / "fw-edge-01" / "expected_facts.json").read_text())
+    expected["system"]["hostname"] = docs[0]["facts"]["system"]["hostname"]
+    assert docs[0]["facts"] == expected

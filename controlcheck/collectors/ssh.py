@@ -353,7 +353,7 @@ def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str) -> I
         alt_host_keys=True, alt_key_file=str(target.known_hosts),
         conn_timeout=target.connect_timeout, auth_timeout=target.connect_timeout,
         banner_timeout=target.connect_timeout, read_timeout_override=None,
-        session_log=None, auto_connect=False, fast_cli=False,
+        session_log=None, auto_connect=False, fast_cli=True,
     )
     conn = ConnectHandler(**params)
     policy = HostKeyPolicy(target)

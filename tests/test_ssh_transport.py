@@ -175,3 +175,40 @@ def test_asa_telnet_from_anywhere_batfish(corpus):
     facts = cisco_asa.parse_running_config(text).values
     assert facts["network.management_access.telnet"][0]["any_source"] is True
     assert facts["network.services.telnet_server"] is True
+
+
+def test_paths_from_device_configs_cannot_leave_their_folder():
+    """An include or -f argument from a device config goes into a command only when it is a
+    plain path inside the expected folder: a config cannot make the collector cat /etc/shadow."""
+    from controlcheck.collectors.ssh import safe_remote_path
+    assert safe_remote_path("/etc/ssh/sshd_config.d/*.conf", under="/etc/ssh")
+    assert safe_remote_path("/etc/asterisk/pjsip_endpoints.conf", under="/etc/asterisk")
+    for bad in ("/etc/shadow", "/etc/asterisk/../shadow", "/etc/ssh/../../etc/shadow", "/etc/asterisk-x/a.conf",
+                "/etc/asterisk/a.conf; cat /etc/shadow", "/etc/asterisk/$(id).conf", "etc/asterisk/a.conf"):
+        under = "/etc/ssh" if "/ssh" in bad else "/etc/asterisk"
+        assert not safe_remote_path(bad, under=under), bad
+    assert not safe_remote_path("/tmp/../etc/shadow")
+
+
+def test_an_asterisk_include_outside_etc_asterisk_is_never_read(tmp_path):
+    import shutil
+
+    from controlcheck.collectors.asterisk import AsteriskCollector
+    from conftest import FIXTURES
+    from controlcheck.lab.inventory import sim_assets, write_inventory
+    from controlcheck.inventory import load_inventory
+
+    case = tmp_path / "asterisk" / "pbx-odd"
+    shutil.copytree(FIXTURES / "devices" / "asterisk" / "weak", case)
+    conf = case / "extensions.conf"
+    conf.write_text("#include /etc/shadow\n#include ../../etc/passwd\n" + conf.read_text())
+    with SshSimulator([case]) as sim:
+        inventory = load_inventory(write_inventory(tmp_path / "inv.yaml", sim_assets(sim, tmp_path),
+                                                   known_hosts=sim.write_known_hosts(tmp_path / "kh")))
+        asset = inventory.assets[0]
+        builder = FactsBuilder(asset, CollectionContext(inventory=inventory), "asterisk")
+        AsteriskCollector().collect(asset, CollectionContext(inventory=inventory), builder)
+        commands = list(sim.log)
+    assert any("extensions.conf" in c for c in commands)
+    assert not [c for c in commands if "shadow" in c or "passwd" in c], commands
+    assert "pbx" in builder.facts

@@ -15,12 +15,11 @@ import re
 from ..parsers import asterisk as A
 from .base import FactsBuilder
 from .linux import _why, put
-from .ssh import SshCollector
+from .ssh import SshCollector, safe_remote_path
 
 ETC = "/etc/asterisk"
 FILES = ("pjsip.conf", "sip.conf", "manager.conf", "http.conf", "ari.conf", "extensions.conf", "logger.conf",
          "modules.conf")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 MAX_INCLUDES = 30
 
 
@@ -84,7 +83,7 @@ class AsteriskCollector(SshCollector):
 
         def fetch(inc: str) -> str | None:
             path = inc if inc.startswith("/") else f"{ETC}/{inc}"
-            if self.included >= MAX_INCLUDES or not all(_SAFE_NAME.match(p) for p in path.strip("/").split("/")):
+            if self.included >= MAX_INCLUDES or not safe_remote_path(path, under=ETC) or "*" in path:
                 return None
             self.included += 1
             for prefix in ("", "sudo -n "):

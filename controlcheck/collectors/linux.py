@@ -10,12 +10,11 @@ The platforms and their commands are summarised in docs/collectors.md.
 
 from __future__ import annotations
 
-import re
 import shlex
 
 from ..parsers import linux as P
 from .base import FactsBuilder
-from .ssh import CommandOutput, SshCollector
+from .ssh import CommandOutput, SshCollector, safe_remote_path
 
 PASSWD_SUMMARY = """awk -F: '{print $1":"$3":"($2==""?"empty":"-")}' /etc/passwd"""
 SHADOW_EMPTY = """awk -F: '($2 == "") {print $1}' /etc/shadow"""
@@ -25,7 +24,6 @@ GSETTINGS = ("for k in org.gnome.desktop.session:idle-delay org.gnome.desktop.sc
              "echo \"${k#*:}=$(gsettings get ${k%%:*} ${k#*:})\"; done")
 FIREWALL_UNITS = ["ufw", "firewalld", "nftables"]
 TIME_UNITS = ["systemd-timesyncd", "chrony", "chronyd", "ntp", "ntpd", "ntpsec", "openntpd"]
-_SAFE_PATH = re.compile(r"^/[A-Za-z0-9_./*-]+$")
 
 
 def put(builder: FactsBuilder, parsed: P.Parsed, evidence: str | None) -> None:
@@ -102,7 +100,7 @@ class LinuxCollector(SshCollector):
             return
         included = {}
         for pattern in P.sshd_includes(cat.text):
-            if _SAFE_PATH.match(pattern):
+            if safe_remote_path(pattern, under="/etc/ssh"):
                 inc = session.run(f"cat {pattern}")
                 if inc is not None and inc.ok:
                     included[pattern] = inc.text
@@ -123,7 +121,7 @@ class LinuxCollector(SshCollector):
         if args is None or not args.ok:
             return None
         _, config = P.sshd_listener_config(tree.text, args.text.strip())
-        return config if config and _SAFE_PATH.match(config) else None
+        return config if config and safe_remote_path(config) else None
 
     # -- password policy ---------------------------------------------------------------------
     def passwords(self, session, builder: FactsBuilder) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import socket
 import threading
 import time
@@ -46,6 +47,18 @@ def fingerprint(key: paramiko.PKey) -> str:
     """OpenSSH-style ``SHA256:...`` fingerprint, as ``ssh-keygen -lf`` prints it."""
     digest = hashlib.sha256(key.asbytes()).digest()
     return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+_PLAIN_PATH = re.compile(r"^/[A-Za-z0-9_./*-]+$")
+
+
+def safe_remote_path(path: str, under: str | None = None) -> bool:
+    """May a path that came from the device (an include, a daemon's -f argument) go into a
+    command? Absolute, plain characters (a ``*`` glob at most), no ``..`` segment, and inside
+    ``under`` when given — so a config cannot make us read, say, /etc/shadow into evidence."""
+    if not _PLAIN_PATH.match(path) or ".." in path.split("/"):
+        return False
+    return under is None or path.startswith(under.rstrip("/") + "/")
 
 
 def known_hosts_name(host: str, port: int) -> str:

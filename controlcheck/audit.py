@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 
 from .checks import load_facts, load_policies, load_waivers, run_check
 from .collect import collect_inventory
+from .files import write_atomic
 from .inventory import Asset, load_inventory
 from .reports import REGISTRY, ReportInput, get_format
 from .risk import assess, load_register, treatment_plans
@@ -153,12 +154,7 @@ def write_reports(out_dir: Path, formats: list[str], data: ReportInput) -> dict[
         fmt = get_format(name)
         content = fmt.render(data)
         path = out_dir / REPORT_FILES[name]
-        tmp = path.with_name(f".{path.name}.tmp")
-        if isinstance(content, bytes):
-            tmp.write_bytes(content)
-        else:
-            tmp.write_text(content, encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, content)
         written[name] = path
     return written
 
@@ -171,7 +167,7 @@ def write_treatment(folder: Path, assessment: dict) -> dict[str, Path]:
     written = {}
     for department, text in plans.items():
         path = folder / f"{department}.md"
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
         written[department] = path
     return written
 

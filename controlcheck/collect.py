@@ -8,7 +8,6 @@ stops the others: its failure is an ``errors`` entry in its own document.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .collectors import REGISTRY, get_collector
+from .files import write_json_atomic
 from .collectors.base import AsyncCollector, CollectionContext, FactsBuilder
 from .inventory import Asset, Inventory
 
@@ -33,12 +33,6 @@ class CollectResult:
     def incomplete(self) -> list[str]:
         """Assets whose collection recorded errors (exit code 3 when nothing fails)."""
         return [d["asset"]["id"] for d in self.documents if d.get("errors")]
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def facts_filename(asset_id: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..checks import load_facts, load_policies, load_waivers, run_check
+from ..files import write_atomic
 from ..reports import ReportInput, get_format
 from .common import exit_code_for, fail_on_option, handle_errors
 
@@ -17,15 +18,7 @@ def write_output(text: str | bytes, output: str | None) -> None:
     if output in (None, "-"):
         click.echo(text if isinstance(text, str) else text.decode(), nl=False)
         return
-    path = Path(output)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if isinstance(text, bytes):
-        tmp.write_bytes(text)
-    else:
-        tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(Path(output), text)
 
 
 @click.command("check")

@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..files import write_json_atomic
 from .inventory import LabAsset, sim_assets, write_inventory, write_secret
 from .sshd import RealSshd, find_sshd
 from .sshsim import LOOPBACK, SshSimulator
@@ -231,9 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
     with Fleet(args.dir) as fleet:
         state = fleet.describe()
-        tmp = args.dir / (STATE_FILE + ".tmp")
-        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-        tmp.replace(args.dir / STATE_FILE)
+        write_json_atomic(args.dir / STATE_FILE, state)
         try:
             while not stop["now"]:
                 time.sleep(0.2)

@@ -25,7 +25,6 @@ read from ``key_dir`` so a lab keeps its keys across restarts). Only loopback.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import socket
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 import paramiko
 
 from ..collectors.ssh import fingerprint, known_hosts_name
+from ..files import write_json_atomic
 from ..yamlio import load_yaml
 
 LOOPBACK = "127.0.0.1"
@@ -409,9 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sim = SshSimulator(args.devices, key_dir=args.key_dir).start()
     state = {name: {"port": sim.port(name), "known_hosts": sim.known_hosts_line(name)} for name in sim.devices}
-    tmp = args.state.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-    tmp.replace(args.state)
+    write_json_atomic(args.state, state)
     try:
         while True:
             time.sleep(3600)

@@ -148,6 +148,12 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
         client.get_host_keys().add(hostname, key.get_name(), key)
         self.recorded = f"{key.get_name()} {fp}"
 
+    def report(self, builder: FactsBuilder) -> None:
+        """A recorded key is said in the facts document: the user must still verify it."""
+        if self.recorded:
+            builder.error("ssh", f"trust on first use: recorded host key {self.recorded} "
+                                 f"for {self.target.label} in {self.target.known_hosts}")
+
 
 def _load_known_hosts(client: paramiko.SSHClient, target: SshTarget) -> None:
     if target.known_hosts.is_file():
@@ -309,9 +315,7 @@ def exec_session(target: SshTarget, builder: FactsBuilder) -> Iterator[ExecSessi
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise explain_connect_error(exc, target) from None
-    if policy.recorded:
-        builder.error("ssh", f"trust on first use: recorded host key {policy.recorded} "
-                             f"for {target.label} in {target.known_hosts}")
+    policy.report(builder)
     try:
         yield ExecSession(client, target, builder)
     finally:
@@ -393,9 +397,7 @@ def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str) -> I
                                   f"({type(exc).__name__}); wrong platform, enable secret or a hung device?",
                                   source="ssh") from None
         raise explain_connect_error(exc, target) from None
-    if policy.recorded:
-        builder.error("ssh", f"trust on first use: recorded host key {policy.recorded} "
-                             f"for {target.label} in {target.known_hosts}")
+    policy.report(builder)
     try:
         yield CliSession(conn, target, builder)
     finally:

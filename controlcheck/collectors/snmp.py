@@ -33,7 +33,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import InputError
 from ..inventory import Asset, Inventory, resolve_secret
-from .base import FactsBuilder
+from .base import AsyncCollector, CollectionContext, FactsBuilder
 
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_RETRIES = 1
@@ -834,6 +834,33 @@ async def finish_common(reader: SnmpReader) -> None:
         _record_probes(reader.builder, await task, collected=True, session=reader.session)
 
 
+class SnmpCollector(AsyncCollector):
+    """What every SNMP platform does around its own part: open the session, the common
+    probes (:func:`collect_common`), ``collect_details``, then the probes' results; an
+    agent that cannot be read is one errors entry."""
+
+    transport = "snmp"
+
+    async def collect_async(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
+        session = session_for(asset, ctx.inventory, builder)
+        if session is None:
+            return
+        try:
+            async with session:
+                reader = SnmpReader(session, builder)
+                info = await collect_common(reader)
+                if info is not None:
+                    try:
+                        await self.collect_details(asset, reader, info)
+                    finally:
+                        await finish_common(reader)
+        except SnmpError as exc:
+            builder.error("snmp", str(exc))
+
+    async def collect_details(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:
+        raise NotImplementedError
+
+
 async def _probe(session: SnmpSession, timeout: float) -> dict[str, Any]:
     """Concurrent, short probes: v1/v2c with the configured community (if any) and
     ``public``/``private`` with v1 and v2c."""
@@ -897,6 +924,6 @@ def enterprise_number(sys_object_id: str | None) -> int | None:
 __all__ = [
     "SnmpSession", "SnmpReader", "SnmpValue", "WalkResult", "SnmpError", "SnmpTimeout", "SnmpAuthError",
     "SnmpStatusError",
-    "SystemInfo", "collect_common", "finish_common", "session_for", "set_if_absent", "clean_text", "enterprise_number",
+    "SystemInfo", "SnmpCollector", "collect_common", "finish_common", "session_for", "set_if_absent", "clean_text", "enterprise_number",
     "decode_octets", "convert",
 ]

@@ -20,19 +20,15 @@ import asyncio
 import re
 
 from ..inventory import Asset
-from .base import AsyncCollector, CollectionContext, FactsBuilder
 from .snmp import (
     SYS_DESCR,
     SYS_OBJECT_ID,
-    SnmpError,
     SnmpReader,
     SystemInfo,
     WalkResult,
     clean_text,
-    collect_common,
-    finish_common,
+    SnmpCollector,
     enterprise_number,
-    session_for,
     set_if_absent,
 )
 
@@ -162,27 +158,10 @@ def software_version(name: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------
-class SnmpGenericCollector(AsyncCollector):
+class SnmpGenericCollector(SnmpCollector):
     platform = "snmp_generic"
-    transport = "snmp"
 
-    async def collect_async(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
-        session = session_for(asset, ctx.inventory, builder)
-        if session is None:
-            return
-        try:
-            async with session:
-                reader = SnmpReader(session, builder)
-                info = await collect_common(reader)
-                if info is not None:
-                    try:
-                        await self.collect_kind(asset, reader, info)
-                    finally:
-                        await finish_common(reader)
-        except SnmpError as exc:
-            builder.error("snmp", str(exc))
-
-    async def collect_kind(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:
+    async def collect_details(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:
         parsed = parse_sys_descr(info.sys_descr, info.sys_object_id)
         descr_ev = reader.evidence_for(SYS_DESCR)
         builder = reader.builder

@@ -17,17 +17,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from .base import AsyncCollector, CollectionContext, FactsBuilder
 from .snmp import (
-    SnmpError,
     SnmpReader,
     SnmpValue,
     SystemInfo,
     clean_text,
-    collect_common,
-    finish_common,
+    SnmpCollector,
     enterprise_number,
-    session_for,
     set_if_absent,
 )
 from ..inventory import Asset
@@ -101,29 +97,12 @@ APC_UPS_PREFIX = "1.3.6.1.4.1.318.1.3.2."   # PowerNet UPS products
 _VERSION_TOKEN = re.compile(r"^[A-Za-z]{0,3}\d[\w.()+-]*$")
 
 
-class UpsSnmpCollector(AsyncCollector):
+class UpsSnmpCollector(SnmpCollector):
     """Shared by both UPS platforms; ``prefer`` only matters for an unknown sysObjectID."""
 
-    transport = "snmp"
     prefer = "rfc1628"
 
-    async def collect_async(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
-        session = session_for(asset, ctx.inventory, builder)
-        if session is None:
-            return
-        try:
-            async with session:
-                reader = SnmpReader(session, builder)
-                info = await collect_common(reader)
-                if info is not None:
-                    try:
-                        await self.collect_ups(reader, info)
-                    finally:
-                        await finish_common(reader)
-        except SnmpError as exc:
-            builder.error("snmp", str(exc))
-
-    async def collect_ups(self, reader: SnmpReader, info: SystemInfo) -> None:
+    async def collect_details(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:
         builder = reader.builder
         sys_oid = info.sys_object_id or ""
         enterprise = enterprise_number(sys_oid)

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from ..parsers import cisco_asa
-from ..parsers.cisco_common import redact_config, redact_config_bytes
 from .base import FactsBuilder
-from .ssh import CliSession, SshCollector
+from .cisco_cli import CiscoCliCollector
+from .ssh import CliSession
 
 
-class CiscoASACollector(SshCollector):
+class CiscoASACollector(CiscoCliCollector):
     platform = "cisco_asa"
     netmiko_device_type = "cisco_asa"
+    parsers = cisco_asa
 
-    def gather(self, session: CliSession, builder: FactsBuilder) -> None:
-        version = session.run("show version")
-        if version and version.ok:
-            cisco_asa.parse_show_version(version.text).apply(builder, version.evidence)
-        config = session.run("show running-config", redact=redact_config_bytes)
-        if config and config.ok:
-            cisco_asa.parse_running_config(redact_config(config.text)).apply(builder, config.evidence)
-        else:
-            builder.error("ssh:show running-config", "no running configuration: the account may lack privilege 15 "
-                                                     "(enable secret missing?)")
-        failover = session.run("show failover")
-        if failover and failover.ok:
-            cisco_asa.parse_show_failover(failover.text).apply(builder, failover.evidence)
+    def gather_more(self, session: CliSession, builder: FactsBuilder) -> None:
+        self.parse(session, builder, "show failover", cisco_asa.parse_show_failover)

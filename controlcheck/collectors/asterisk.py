@@ -14,7 +14,7 @@ import re
 
 from ..parsers import asterisk as A
 from .base import FactsBuilder
-from .linux import _why, put
+from .host_commands import put, record_facts, why
 from .ssh import SshCollector, safe_remote_path
 
 ETC = "/etc/asterisk"
@@ -37,7 +37,7 @@ class AsteriskCollector(SshCollector):
             put(builder, parsed, version.evidence)
         else:
             builder.error("ssh:asterisk -rx 'core show version'",
-                          f"Asterisk version not read ({_why(version)}); is Asterisk running?")
+                          f"Asterisk version not read ({why(version)}); is Asterisk running?")
         release = parsed.get("pbx.version", (None, []))[0]
         modules = self.cli(session, builder, "module show like chan_")
         loaded = A.parse_module_show(modules.text) if modules is not None and modules.ok else {}
@@ -181,8 +181,4 @@ class AsteriskCollector(SshCollector):
             return
         if out is None or not out.ok:
             out = session.run("sudo -n fail2ban-client status")
-        parsed = A.parse_fail2ban_status(out.text) if out is not None and out.ok else {}
-        if parsed:
-            put(builder, parsed, out.evidence)
-        else:
-            builder.error("ssh:fail2ban-client status", f"fail2ban jails not read ({_why(out)})")
+        record_facts(builder, "fail2ban-client status", out, A.parse_fail2ban_status, "fail2ban jails")

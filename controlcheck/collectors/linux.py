@@ -14,7 +14,8 @@ import shlex
 
 from ..parsers import linux as P
 from .base import FactsBuilder
-from .ssh import CommandOutput, SshCollector, safe_remote_path
+from .host_commands import first_ok, put, read_facts, why, with_sudo
+from .ssh import SshCollector, safe_remote_path
 
 PASSWD_SUMMARY = """awk -F: '{print $1":"$3":"($2==""?"empty":"-")}' /etc/passwd"""
 SHADOW_EMPTY = """awk -F: '($2 == "") {print $1}' /etc/shadow"""
@@ -24,36 +25,6 @@ GSETTINGS = ("for k in org.gnome.desktop.session:idle-delay org.gnome.desktop.sc
              "echo \"${k#*:}=$(gsettings get ${k%%:*} ${k#*:})\"; done")
 FIREWALL_UNITS = ["ufw", "firewalld", "nftables"]
 TIME_UNITS = ["systemd-timesyncd", "chrony", "chronyd", "ntp", "ntpd", "ntpsec", "openntpd"]
-
-
-def put(builder: FactsBuilder, parsed: P.Parsed, evidence: str | None) -> None:
-    """Add parsed ``{path: (value, lines)}`` facts with their evidence id and source lines."""
-    for path, (value, lines) in parsed.items():
-        builder.set(path, value, evidence=evidence, lines=[line for line in lines if line] or None)
-
-
-def first_ok(session, commands: list[str]) -> CommandOutput | None:
-    """Run each command until one exits 0; returns that one (or the last answer, or None)."""
-    last = None
-    for command in commands:
-        out = session.run(command)
-        if out is None:
-            continue
-        if out.ok:
-            return out
-        last = out
-    return last
-
-
-def with_sudo(command: str) -> list[str]:
-    return [command, f"sudo -n {command}"]
-
-
-def _why(out: CommandOutput | None) -> str:
-    if out is None:
-        return "no answer (timeout or size cap)"
-    detail = (out.stderr or out.text).strip().splitlines()
-    return f"exit status {out.exit_status}" + (f": {detail[0][:200]}" if detail else "")
 
 
 class LinuxCollector(SshCollector):
@@ -75,11 +46,7 @@ class LinuxCollector(SshCollector):
 
     # -- OS ----------------------------------------------------------------------------------
     def os(self, session, builder: FactsBuilder) -> None:
-        out = session.run("cat /etc/os-release")
-        if out is not None and out.ok:
-            put(builder, P.parse_os_release(out.text), out.evidence)
-        else:
-            builder.error("ssh:cat /etc/os-release", f"OS release not read ({_why(out)})")
+        read_facts(session, builder, "cat /etc/os-release", P.parse_os_release, "OS release")
         out = session.run("uname -n -r")
         if out is not None and out.ok:
             put(builder, P.parse_uname_nr(out.text), out.evidence)
@@ -95,8 +62,8 @@ class LinuxCollector(SshCollector):
         main = config or "/etc/ssh/sshd_config"
         cat = first_ok(session, with_sudo(f"cat {shlex.quote(main)}"))
         if cat is None or not cat.ok:
-            builder.error("ssh:sshd", f"effective sshd settings not read ({sshd_t}: {_why(out)}) "
-                                      f"and {main} not readable ({_why(cat)})")
+            builder.error("ssh:sshd", f"effective sshd settings not read ({sshd_t}: {why(out)}) "
+                                      f"and {main} not readable ({why(cat)})")
             return
         included = {}
         for pattern in P.sshd_includes(cat.text):
@@ -105,7 +72,7 @@ class LinuxCollector(SshCollector):
                 if inc is not None and inc.ok:
                     included[pattern] = inc.text
         put(builder, P.parse_sshd_config(cat.text, included), cat.evidence)
-        builder.error("ssh:sshd", f"{sshd_t} failed ({_why(out)}); host.sshd holds the CONFIGURED values of "
+        builder.error("ssh:sshd", f"{sshd_t} failed ({why(out)}); host.sshd holds the CONFIGURED values of "
                                   f"{main} (and its Includes), not the effective ones; settings left at "
                                   f"sshd's compiled-in defaults are absent")
 
@@ -129,7 +96,7 @@ class LinuxCollector(SshCollector):
         if defs is not None and defs.ok:
             put(builder, P.parse_login_defs(defs.text), defs.evidence)
         else:
-            builder.error("ssh:cat /etc/login.defs", f"password ageing not read ({_why(defs)})")
+            builder.error("ssh:cat /etc/login.defs", f"password ageing not read ({why(defs)})")
         pwq = session.run("cat /etc/security/pwquality.conf")
         pam = session.run("cat /etc/pam.d/common-password")
         if pam is None or not pam.ok:
@@ -158,7 +125,7 @@ class LinuxCollector(SshCollector):
                 builder.set("host.accounts.uid0", value, evidence=passwd.evidence, lines=lines)
                 passwd_empty = parsed["host.accounts.passwd_empty"][0]
         else:
-            builder.error("ssh:/etc/passwd", f"accounts not read ({_why(passwd)})")
+            builder.error("ssh:/etc/passwd", f"accounts not read ({why(passwd)})")
         shadow = first_ok(session, with_sudo(SHADOW_EMPTY))
         if shadow is not None and shadow.ok:
             names = P.parse_user_list(shadow.text)
@@ -169,11 +136,11 @@ class LinuxCollector(SshCollector):
                         lines=[f"{n}: empty password field" for n in names])
         elif passwd_empty:
             builder.set("host.accounts.empty_password", passwd_empty, evidence=passwd.evidence)
-            builder.error("ssh:/etc/shadow", f"/etc/shadow not readable ({_why(shadow)}); only /etc/passwd "
+            builder.error("ssh:/etc/shadow", f"/etc/shadow not readable ({why(shadow)}); only /etc/passwd "
                                              f"was checked for empty password fields")
         else:
             builder.error("ssh:/etc/shadow", f"empty passwords not checked: /etc/shadow not readable even with "
-                                             f"sudo -n ({_why(shadow)})")
+                                             f"sudo -n ({why(shadow)})")
         groups = session.run("getent group sudo wheel admin")
         if groups is not None and groups.text.strip():
             put(builder, P.parse_admin_groups(groups.text), groups.evidence)
@@ -213,7 +180,7 @@ class LinuxCollector(SshCollector):
             builder.set("host.firewall.backend", "none")
             return
         builder.error("ssh:firewall", f"firewall state not determined: no active ufw/firewalld, "
-                                      f"'nft list ruleset' ({_why(nft)}) and 'iptables -S' ({_why(ipt)}) failed")
+                                      f"'nft list ruleset' ({why(nft)}) and 'iptables -S' ({why(ipt)}) failed")
 
     # -- updates -----------------------------------------------------------------------------
     def updates(self, session, builder: FactsBuilder) -> None:
@@ -237,8 +204,8 @@ class LinuxCollector(SshCollector):
                 builder.set("host.updates.automatic", "enabled" in timers.text.split(), evidence=timers.evidence,
                             lines=timers.text.splitlines())
             return
-        builder.error("ssh:updates", f"pending updates not determined (apt-get -s upgrade: {_why(sim)}; "
-                                     f"dnf updateinfo: {_why(dnf)})")
+        builder.error("ssh:updates", f"pending updates not determined (apt-get -s upgrade: {why(sim)}; "
+                                     f"dnf updateinfo: {why(dnf)})")
 
     # -- disks, time, audit --------------------------------------------------------------------
     def disks(self, session, builder: FactsBuilder) -> None:
@@ -247,16 +214,11 @@ class LinuxCollector(SshCollector):
         put(builder, parsed, out.evidence if out is not None else None)
         if "host.disk_encryption.system_encrypted" not in parsed:
             builder.error("ssh:lsblk", "system disk encryption not determined: "
-                          + (_why(out) if out is None or not out.ok else
+                          + (why(out) if out is None or not out.ok else
                              "the root filesystem is not on a block device lsblk shows (container?)"))
 
     def time_sync(self, session, builder: FactsBuilder) -> None:
-        out = session.run("timedatectl show")
-        parsed = P.parse_timedatectl_show(out.text) if out is not None and out.ok else {}
-        if parsed:
-            put(builder, parsed, out.evidence)
-        else:
-            builder.error("ssh:timedatectl show", f"time synchronisation not determined ({_why(out)})")
+        read_facts(session, builder, "timedatectl show", P.parse_timedatectl_show, "time synchronisation")
         units = session.run("systemctl is-active " + " ".join(TIME_UNITS))
         if units is not None:
             states = P.parse_systemctl_is_active(units.text, TIME_UNITS)
@@ -274,7 +236,7 @@ class LinuxCollector(SshCollector):
             builder.set("host.audit.enabled", "auditd" in processes,
                         lines=["auditd process " + ("running" if "auditd" in processes else "not running")])
         else:
-            builder.error("ssh:systemctl is-active auditd", f"audit daemon state not read ({_why(out)})")
+            builder.error("ssh:systemctl is-active auditd", f"audit daemon state not read ({why(out)})")
             return
         if not builder.facts["host"]["audit"]["enabled"]:
             return
@@ -282,12 +244,12 @@ class LinuxCollector(SshCollector):
         if rules is not None and rules.ok:
             put(builder, P.parse_auditctl_rules(rules.text), rules.evidence)
         else:
-            builder.error("ssh:auditctl -l", f"loaded audit rules not counted ({_why(rules)})")
+            builder.error("ssh:auditctl -l", f"loaded audit rules not counted ({why(rules)})")
 
     def processes(self, session, builder: FactsBuilder) -> list[str] | None:
         out = session.run("ps -eo comm=")
         if out is None or not out.ok:
-            builder.error("ssh:ps -eo comm=", f"process list not read ({_why(out)})")
+            builder.error("ssh:ps -eo comm=", f"process list not read ({why(out)})")
             return None
         names = P.parse_process_names(out.text)
         found = P.endpoint_protection(names)
@@ -317,7 +279,7 @@ class LinuxCollector(SshCollector):
             # modprobe resolved the module without an install/insmod line: loadable
             builder.set("host.usb_storage.blocked", False, evidence=out.evidence)
             return
-        builder.error("ssh:modprobe -n -v usb-storage", f"USB storage blocking not determined ({_why(out)})")
+        builder.error("ssh:modprobe -n -v usb-storage", f"USB storage blocking not determined ({why(out)})")
 
     def screen_lock(self, session, builder: FactsBuilder, processes: list[str] | None) -> None:
         dm = session.run("systemctl is-active display-manager")

@@ -16,7 +16,7 @@ import base64
 
 from ..parsers import windows as W
 from .base import FactsBuilder
-from .linux import _why, put
+from .host_commands import put, read_facts, why
 from .ssh import SshCollector, WireCommand
 
 POWERSHELL = "powershell -NoProfile -NonInteractive"
@@ -84,33 +84,24 @@ class WindowsCollector(SshCollector):
     platform = "windows"
 
     def gather(self, session, builder: FactsBuilder) -> None:
-        self.one(session, builder, OS, W.parse_os, "OS version")
-        self.one(session, builder, BITLOCKER, W.parse_bitlocker, "BitLocker status (needs an elevated session)")
-        self.one(session, builder, DEFENDER, W.parse_defender, "Defender status")
+        read_facts(session, builder, OS, W.parse_os, "OS version")
+        read_facts(session, builder, BITLOCKER, W.parse_bitlocker, "BitLocker status (needs an elevated session)")
+        read_facts(session, builder, DEFENDER, W.parse_defender, "Defender status")
         procs = session.run(PROCESSES)
         names = W.parse_process_names(procs.text) if procs is not None and procs.ok else None
         if names is not None:
             found = W.endpoint_protection(names)
             builder.set("host.endpoint_protection.running", found, evidence=procs.evidence, lines=found)
         else:
-            builder.error(f"ssh:{PROCESSES}", f"process list not read ({_why(procs)})")
-        self.one(session, builder, FIREWALL, W.parse_firewall_profiles, "firewall profiles")
-        self.one(session, builder, ADMINS, W.parse_local_admins, "local Administrators group")
-        self.one(session, builder, SMB, W.parse_smb, "SMB server configuration")
-        self.one(session, builder, REGISTRY, W.parse_registry_settings, "RDP, screen lock, USB and update policy")
-        self.one(session, builder, UPDATES, W.parse_updates, "pending updates (Windows Update agent)")
+            builder.error(f"ssh:{PROCESSES}", f"process list not read ({why(procs)})")
+        read_facts(session, builder, FIREWALL, W.parse_firewall_profiles, "firewall profiles")
+        read_facts(session, builder, ADMINS, W.parse_local_admins, "local Administrators group")
+        read_facts(session, builder, SMB, W.parse_smb, "SMB server configuration")
+        read_facts(session, builder, REGISTRY, W.parse_registry_settings, "RDP, screen lock, USB and update policy")
+        read_facts(session, builder, UPDATES, W.parse_updates, "pending updates (Windows Update agent)")
         self.password_policy(session, builder)
-        self.one(session, builder, AUDITPOL, W.parse_auditpol_csv, "audit policy (needs an elevated session)")
-        self.one(session, builder, W32TM, W.parse_w32tm_status, "time synchronisation")
-
-    def one(self, session, builder: FactsBuilder, command: str, parse, what: str) -> None:
-        out = session.run(command)
-        parsed = parse(out.text) if out is not None and out.ok else {}
-        if parsed:
-            put(builder, parsed, out.evidence)
-        else:
-            reason = _why(out) if out is None or not out.ok else "output not understood"
-            builder.error(f"ssh:{command}", f"{what} not read ({reason})")
+        read_facts(session, builder, AUDITPOL, W.parse_auditpol_csv, "audit policy (needs an elevated session)")
+        read_facts(session, builder, W32TM, W.parse_w32tm_status, "time synchronisation")
 
     def password_policy(self, session, builder: FactsBuilder) -> None:
         net = session.run(NET_ACCOUNTS)
@@ -125,7 +116,7 @@ class WindowsCollector(SshCollector):
             if path not in parsed and path != "host.password_policy.complexity":
                 builder.set(path, value, evidence=sec.evidence, lines=lines)
         if not parsed and not policy:
-            builder.error(f"ssh:{NET_ACCOUNTS}", f"password policy not read ({_why(net)})")
+            builder.error(f"ssh:{NET_ACCOUNTS}", f"password policy not read ({why(net)})")
         elif "host.password_policy.complexity" not in policy:
             builder.error(f"ssh:{SECEDIT}", f"password complexity not read (secedit needs an elevated session; "
-                                            f"{_why(sec)})")
+                                            f"{why(sec)})")

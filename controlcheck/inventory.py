@@ -127,6 +127,7 @@ def load_inventory(path: str | Path) -> Inventory:
     validate(data, "inventory", str(path))
     credentials = {k: dict(v) for k, v in (data.get("credentials") or {}).items()}
     seen: dict[str, int] = {}
+    platforms = _known_platforms()
     assets = []
     for i, raw in enumerate(data["assets"]):
         line = line_of(data, ["assets", i])
@@ -134,9 +135,9 @@ def load_inventory(path: str | Path) -> Inventory:
             raise InputError(f"duplicate asset id {raw['id']!r} (first on line {seen[raw['id']]})",
                              file=str(path), line=line)
         seen[raw["id"]] = line
-        if raw["platform"] not in _known_platforms():
+        if raw["platform"] not in platforms:
             raise InputError(f"asset {raw['id']!r}: unknown platform {raw['platform']!r} "
-                             f"(known: {', '.join(sorted(_known_platforms()))})", file=str(path),
+                             f"(known: {', '.join(sorted(platforms))})", file=str(path),
                              line=line_of(data, ["assets", i, "platform"]))
         for transport in ("ssh", "snmp"):
             block = raw.get(transport)

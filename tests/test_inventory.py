@@ -99,3 +99,14 @@ def test_a_misspelt_platform_is_refused_at_load_with_its_line(tmp_path):
         load_inventory(path)
     assert str(info.value).startswith(f"{path}:4: asset 'rtr-1': unknown platform 'cisco_iso'")
     assert "cisco_ios" in str(info.value)
+
+
+def test_yaml_python_tags_are_refused_not_run(tmp_path):
+    """The shared YAML loader is a SafeLoader: a python tag is an error with its line, never code."""
+    marker = tmp_path / "ran"
+    path = tmp_path / "inventory.yaml"
+    path.write_text(f"assets:\n  - !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(InputError) as info:
+        load_inventory(path)
+    assert f"{path}:2:" in str(info.value)
+    assert not marker.exists()

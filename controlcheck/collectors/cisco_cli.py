@@ -12,6 +12,7 @@ from .ssh import CliSession, CommandOutput, SshCollector
 
 
 class CiscoCliCollector(SshCollector):
+    privileged = True     # the running-config needs privilege 15: enter enable when the login is below
     parsers: ModuleType   # parse_show_version(text) and parse_running_config(text) -> ParsedFacts
 
     def gather(self, session: CliSession, builder: FactsBuilder) -> None:

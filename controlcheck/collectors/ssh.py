@@ -358,7 +358,10 @@ def _cli_rejected(text: str) -> bool:
 
 
 @contextmanager
-def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str) -> Iterator[CliSession]:
+def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str,
+                privileged: bool = False) -> Iterator[CliSession]:
+    """A netmiko session; with ``privileged``, enter ``enable`` when the login landed in user
+    EXEC (netmiko does not do it for IOS by itself, and user EXEC cannot show the config)."""
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
 
@@ -399,9 +402,32 @@ def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str) -> I
         raise explain_connect_error(exc, target) from None
     policy.report(builder)
     try:
+        if privileged:
+            _enter_enable(conn, target, builder)
         yield CliSession(conn, target, builder)
     finally:
         _quiet_disconnect(conn)
+
+
+def _enter_enable(conn, target: SshTarget, builder: FactsBuilder) -> None:
+    """Privilege 15 before the first command. Failing that, say why in the errors and go
+    on: what user EXEC may show (the version) is still collected, the rest is refused by
+    the device and becomes its own error."""
+    from netmiko.exceptions import ReadTimeout
+
+    try:
+        if conn.check_enable_mode():
+            return
+        if not target.enable_secret:
+            builder.error("ssh:enable", f"login on {target.label} landed in user EXEC and the credential names no "
+                                        f"enable_secret; privileged commands will be refused")
+            return
+        conn.enable()
+    except (ValueError, ReadTimeout) as exc:
+        builder.error("ssh:enable", f"enable refused on {target.label} (wrong enable secret?): "
+                                    f"{type(exc).__name__}")
+    except (OSError, EOFError, paramiko.SSHException) as exc:
+        raise CollectionError(f"connection to {target.label} lost during enable: {exc}", source="ssh") from None
 
 
 def _quiet_disconnect(conn) -> None:
@@ -417,12 +443,13 @@ class SshCollector(Collector):
 
     transport = "ssh"
     netmiko_device_type: str | None = None   # set for CLI platforms; None = exec channel
+    privileged: bool = False                 # CLI platforms whose commands need privilege 15 (enable)
 
     def collect(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
         try:
             target = ssh_target(asset, ctx)
             if self.netmiko_device_type:
-                with cli_session(target, builder, self.netmiko_device_type) as session:
+                with cli_session(target, builder, self.netmiko_device_type, self.privileged) as session:
                     self.gather(session, builder)
             else:
                 with exec_session(target, builder) as session:

@@ -9,6 +9,10 @@ Each simulated device is a folder ``fixtures/devices/<platform>/<case>/`` with a
     username: audit
     password: lab-only    # the simulated device's own login, lab only
     enable_secret: lab-enable
+    login_privilege: 1    # 1: login lands in user EXEC (``>``); 15: privileged (``#``).
+                          # Default: 1 when there is an enable secret, else 15
+    privileged_commands: ["show running-config"]   # refused below privilege 15
+                          # (default for ios/asa: the running and startup configs)
     commands:
       "show running-config": show_running-config.txt
     exit_status: {}       # exec mode: command -> exit status
@@ -40,6 +44,9 @@ from ..files import write_json_atomic
 from ..yamlio import load_yaml
 
 LOOPBACK = "127.0.0.1"
+# What IOS and the ASA refuse in user EXEC (privilege 1): the configurations. A collector
+# that forgets ``enable`` gets '% Invalid input' here as it would on a real device.
+PRIVILEGED_COMMANDS = ("show running-config", "show startup-config")
 # a client hanging up is normal for a server; keep paramiko's server-side noise out of test output
 _log = logging.getLogger("controlcheck.sshsim")
 _log.addHandler(logging.NullHandler())
@@ -59,6 +66,8 @@ class SimDevice:
     exit_status: dict[str, int]
     behaviour: dict
     authorized_keys: list[str] = field(default_factory=list)
+    login_privilege: int = 15
+    privileged_commands: frozenset[str] = frozenset()
     host_key: paramiko.PKey | None = None
     port: int = 0
 
@@ -73,6 +82,8 @@ class SimDevice:
             exit_status={str(k): int(v) for k, v in (spec.get("exit_status") or {}).items()},
             behaviour=dict(spec.get("behaviour") or {}),
             authorized_keys=list(spec.get("authorized_keys") or []),
+            login_privilege=int(spec.get("login_privilege", 1 if spec.get("enable_secret") else 15)),
+            privileged_commands=frozenset(str(c) for c in spec.get("privileged_commands", PRIVILEGED_COMMANDS)),
         )
 
     def output(self, command: str) -> bytes | None:
@@ -291,7 +302,7 @@ class _CliShell:
         self.channel = channel
         self.device = device
         self.stop = stop
-        self.privileged = not device.enable_secret
+        self.privileged = device.login_privilege >= 15
         self.config_mode = False
 
     def prompt(self) -> str:
@@ -382,6 +393,9 @@ class _CliShell:
             level = 15 if self.privileged else 1
             mode = "P_PRIV" if self.privileged else "P_UNPR"
             self.send(f"Username : enable_{level}\nCurrent privilege level : {level}\nCurrent Mode/s : {mode}\n")
+            return
+        if not self.privileged and command in self.device.privileged_commands:
+            self.send(self.invalid(command))    # IOS: user EXEC does not know these commands
             return
         output = self.device.output(command)
         if output is not None and self.device.drops(command):

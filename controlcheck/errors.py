@@ -29,6 +29,13 @@ class InputError(ControlcheckError):
     """Invalid input: arguments, inventory, policy, waivers, facts, risk register (exit 2)."""
 
 
+class EnvironmentStopped(ControlcheckError):
+    """The environment stopped the run (exit 4): output not writable, disk full, store damaged,
+    broker or database unreachable."""
+
+    exit_code = 4
+
+
 class CollectionError(Exception):
     """One device could not be (fully) collected; becomes an ``errors`` entry, never a crash."""
 

@@ -31,11 +31,12 @@ import json
 import os
 import socket
 import sqlite3
+import stat
 import zlib
 from pathlib import Path
 from typing import Iterator
 
-from .errors import ControlcheckError, InputError
+from .errors import ControlcheckError, EnvironmentStopped, InputError
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = Path("controlcheck-out") / "controlcheck.db"
@@ -169,6 +170,7 @@ class RunStore:
         try:
             self._conn = sqlite3.connect(str(self.path), timeout=30)
             self._conn.execute("PRAGMA foreign_keys = ON")
+            self._check_integrity()
             version = self._schema_version()
             if version is None:
                 with self._conn:
@@ -179,6 +181,19 @@ class RunStore:
                                  f"understands ({SCHEMA_VERSION}); upgrade controlcheck")
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a controlcheck run history ({exc})") from None
+
+    def _check_integrity(self) -> None:
+        """A damaged file must not be written into (each write spreads the damage) nor read
+        into a crash: ``PRAGMA quick_check`` (a walk over every page, no index cross-check)."""
+        problems = [r[0] for r in self._conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            self._conn.close()
+            lines = [line.strip() for p in problems for line in str(p).splitlines()]
+            first = next((line for line in lines if line and not line.startswith("***")), "integrity check failed")
+            raise EnvironmentStopped(
+                f"{self.path}: the run history is damaged ({first}); nothing was written to it. Restore it "
+                f"from a backup, or move it aside (a new audit starts a new history) and try "
+                f"'sqlite3 {self.path} .recover | sqlite3 recovered.db' to save what is left")
 
     def _schema_version(self) -> int | None:
         tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -207,7 +222,7 @@ class RunStore:
     def lock(self, holder: str = "audit") -> Iterator[None]:
         """Exclusive for one audit at a time against this store; refuses at once (no waiting)
         with ``another audit is running against <db> (pid N since T)``."""
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = self._open_lock_file()
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -232,6 +247,23 @@ class RunStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    def _open_lock_file(self) -> int:
+        """The lock file itself, never what a symlink planted at its name points to (the lock
+        writes into and truncates its file); a FIFO, device or folder there is refused."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(self.lock_path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise EnvironmentStopped(f"{self.lock_path}: the lock file is a symbolic link; refusing to follow it "
+                                         "(remove it)") from None
+            raise EnvironmentStopped(f"cannot open the lock file {self.lock_path}: {exc.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise EnvironmentStopped(f"{self.lock_path}: the lock file is not a regular file; refusing to use it "
+                                     "(remove it)")
+        return fd
 
     @staticmethod
     def _read_lock_info(fd: int) -> dict:

@@ -61,7 +61,7 @@ def bench(label: str, documents: list[dict]) -> None:
         store.finish_run(run_id, results, assessment)
         write = time.perf_counter() - t
         t = time.perf_counter()
-        store.report_input(run_id)
+        store.report_data(run_id)
         store.history()
         read = time.perf_counter() - t
         size = (Path(tmp) / "controlcheck.db").stat().st_size

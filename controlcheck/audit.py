@@ -28,6 +28,7 @@ from .reports import REGISTRY, ReportInput, get_format
 from .risk import assess, load_register, treatment_plans
 from .risk.register import builtin_control_ids
 from .store import RunStore, resolve_db
+from .vocabulary import DEFAULT_FAIL_ON, SEVERITIES
 
 # report format -> file name in the output folder (formats not yet installed are skipped)
 REPORT_FILES = {
@@ -54,7 +55,7 @@ class AuditOptions:
     formats: list[str] = field(default_factory=lambda: list(REPORT_FILES))
     concurrency: int | None = None
     trust_on_first_use: bool | None = None
-    fail_on: str = "low"
+    fail_on: str = DEFAULT_FAIL_ON
 
 
 @dataclass
@@ -123,7 +124,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
                 with _sigterm_as_interrupt():
                     collected = collect_inventory(
                         inventory, facts_dir,
-                        concurrency=options.concurrency or int(inventory.settings.get("concurrency", 16)),
+                        concurrency=options.concurrency,
                         progress=progress, trust_on_first_use=options.trust_on_first_use)
             except KeyboardInterrupt:
                 _store_collected(store, run_id, facts_dir)
@@ -187,7 +188,7 @@ def summary_lines(result: AuditResult) -> list[str]:
     failing = {s: n for s, n in (result.assessment.get("failing_by_severity") or {}).items() if n}
     if failing:
         lines.append("failing by severity: " + ", ".join(
-            f"{failing[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if s in failing))
+            f"{failing[s]} {s}" for s in reversed(SEVERITIES) if s in failing))
     value = (result.assessment.get("cai") or {}).get("overall", {}).get("value")
     if value is not None:
         change = ""

@@ -8,18 +8,17 @@ stops the others: its failure is an ``errors`` entry in its own document.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .collectors import REGISTRY, get_collector
+from .collectors import get_collector
+from .collectors.base import AsyncCollector, CollectionContext, Collector, FactsBuilder
 from .files import write_json_atomic
-from .collectors.base import AsyncCollector, CollectionContext, FactsBuilder
 from .inventory import Asset, Inventory
+from .vocabulary import DEFAULT_CONCURRENCY
 
 ProgressCallback = Callable[[Asset, dict], None]
 
@@ -39,10 +38,9 @@ def facts_filename(asset_id: str) -> str:
     return f"{asset_id}.json"
 
 
-def _supplement_snmp(asset: Asset) -> bool:
+def _supplement_snmp(asset: Asset, collector: Collector) -> bool:
     """An SSH-collected asset that also has an ``snmp:`` block gets the SNMP system facts too."""
-    return bool(asset.snmp) and REGISTRY.get(asset.platform, "").split(":")[0] not in (
-        "controlcheck.collectors.ups", "controlcheck.collectors.snmp_generic")
+    return bool(asset.snmp) and collector.transport == "ssh"
 
 
 def _run_collector(collector, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
@@ -63,7 +61,7 @@ def collect_asset(asset: Asset, ctx: CollectionContext) -> dict:
         return builder.document()
     builder = FactsBuilder(asset, ctx, collector.platform, collector.version)
     _run_collector(collector, asset, ctx, builder)
-    if _supplement_snmp(asset):
+    if _supplement_snmp(asset, collector):
         _run_collector(get_collector("snmp_generic"), asset, ctx, builder)
     return builder.document()
 
@@ -93,11 +91,13 @@ def _is_async(asset: Asset) -> bool:
         return False
 
 
-def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: int = 16,
+def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: int | None = None,
                       progress: ProgressCallback | None = None, assets: list[Asset] | None = None,
                       trust_on_first_use: bool | None = None) -> CollectResult:
-    """Collect ``assets`` (default: all) and write ``out_dir/<asset id>.json`` as each finishes."""
+    """Collect ``assets`` (default: all) and write ``out_dir/<asset id>.json`` as each finishes.
+    ``concurrency`` defaults to the inventory's ``settings.concurrency``, else DEFAULT_CONCURRENCY."""
     assets = list(inventory.assets if assets is None else assets)
+    concurrency = concurrency or int(inventory.settings.get("concurrency", DEFAULT_CONCURRENCY))
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     tofu = inventory.settings.get("trust_on_first_use", False) if trust_on_first_use is None else trust_on_first_use
@@ -138,8 +138,3 @@ def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: i
     order = {a.id: i for i, a in enumerate(assets)}
     result.documents.sort(key=lambda d: order.get(d["asset"]["id"], 0))
     return result
-
-
-def progress_enabled() -> bool:
-    """Progress bars on a terminal only, never in CI logs."""
-    return sys.stderr.isatty() and not os.environ.get("CI")

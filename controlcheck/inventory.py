@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .platforms import PLATFORMS
 from .yamlio import line_of, load_yaml, validate
-
-KINDS = ("workstation", "server", "router", "switch", "firewall", "pbx", "ups", "printer", "mobile")
 
 
 @dataclass(frozen=True)
@@ -113,11 +112,6 @@ def _refuse_inline_secrets(data: Any, path: Path) -> None:
                                  line=line_of(data, ["credentials", name, key]))
 
 
-def _known_platforms() -> set[str]:
-    from .collectors import REGISTRY   # the registry imports no collector module: cheap
-    return set(REGISTRY)
-
-
 def load_inventory(path: str | Path) -> Inventory:
     path = Path(path)
     data = load_yaml(path)
@@ -127,7 +121,7 @@ def load_inventory(path: str | Path) -> Inventory:
     validate(data, "inventory", str(path))
     credentials = {k: dict(v) for k, v in (data.get("credentials") or {}).items()}
     seen: dict[str, int] = {}
-    platforms = _known_platforms()
+    platforms = PLATFORMS
     assets = []
     for i, raw in enumerate(data["assets"]):
         line = line_of(data, ["assets", i])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from .collect import progress_enabled
+
+def progress_enabled() -> bool:
+    """Progress bars on a terminal only, never in CI logs."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
 
 
 @contextmanager

@@ -418,16 +418,15 @@ class RunStore:
             "SELECT asset_id, facts_path, facts_sha256 FROM assets WHERE run_id=? ORDER BY asset_id", (run_id,))]
         return out
 
-    def report_input(self, run: int | str = "latest"):
-        """A ``ReportInput`` for a stored run: results, assessment, the history up to that run,
-        and the facts directory (for the evidence bundle)."""
-        from .reports.base import ReportInput
-
+    def report_data(self, run: int | str = "latest") -> dict:
+        """What a report of a stored run needs, as plain data (the fields of
+        ``reports.ReportInput``): results, assessment, the history up to that run, and the
+        facts directory (for the evidence bundle)."""
         stored = self.get_run(run)
         history = [h for h in self.history() if h["id"] <= stored["id"]]
         facts_dir = Path(stored["facts_dir"]) if stored.get("facts_dir") else None
-        return ReportInput(results=stored["results"], assessment=stored["assessment"], history=history,
-                           facts_dir=facts_dir)
+        return {"results": stored["results"], "assessment": stored["assessment"], "history": history,
+                "facts_dir": facts_dir}
 
     def incomplete_runs(self, all_runs: bool = False) -> list[dict]:
         """Runs marked ``incomplete``: by default those after the latest complete run (what the

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from controlcheck.checks import load_policies
 from controlcheck.risk import load_register
+from controlcheck.vocabulary import SEVERITIES
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "docs" / "controls.md"
@@ -24,7 +25,6 @@ FRAMEWORK_NAMES = {
     "cis-v8": "CIS Controls v8",
     "cis-cisco-ios-17": "CIS Cisco IOS 17.x Benchmark v1.0.0",
 }
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 def _cell(text: object) -> str:
@@ -51,7 +51,7 @@ def render() -> str:
            "(docs/risk-method.md). Framework references are cited only where the requirement "
            "clearly covers the setting checked.", ""]
     sev = Counter(c.severity for c in controls)
-    out += ["| Severity | Controls |", "|---|---|"] + [f"| {s} | {sev[s]} |" for s in SEVERITIES if sev[s]] + [""]
+    out += ["| Severity | Controls |", "|---|---|"] + [f"| {s} | {sev[s]} |" for s in reversed(SEVERITIES) if sev[s]] + [""]
     out += ["| Framework | Controls citing it | Distinct references |", "|---|---|---|"]
     for fw, name in FRAMEWORK_NAMES.items():
         citing = [c for c in controls if fw in c.frameworks]

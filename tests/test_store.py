@@ -38,8 +38,8 @@ def test_round_trip(tmp_path):
         assert stored["facts_dir"] == str(facts.resolve())
         assert {f["asset_id"] for f in stored["facts"]} == {a["id"] for a in results["assets"]}
         assert all(f["sha256"] for f in stored["facts"])
-        data = store.report_input(run_id)
-        assert data.facts_dir == facts.resolve() and data.history[-1]["id"] == run_id
+        data = store.report_data(run_id)
+        assert data["facts_dir"] == facts.resolve() and data["history"][-1]["id"] == run_id
         rows = store._conn.execute("SELECT COUNT(*) FROM findings WHERE run_id=?", (run_id,)).fetchone()[0]
         assert rows == len(results["findings"])
         ev = store._conn.execute("SELECT source, sha256, path FROM evidence WHERE run_id=? AND asset_id='fw-bad'",

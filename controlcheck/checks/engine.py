@@ -8,12 +8,10 @@ import uuid
 from typing import Iterable
 
 from .. import __version__
-from ..collectors.base import utc_now
+from ..vocabulary import SEVERITIES, STATUSES, utc_now
 from .conditions import ERROR, FAIL
-from .policy import SEVERITY_ORDER, Control, PolicySet
+from .policy import Control, PolicySet
 from .waivers import Waiver
-
-STATUSES = ("pass", "fail", "error", "skip", "waived")
 
 
 def _evidence_index(doc: dict) -> tuple[dict, list]:
@@ -141,7 +139,7 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
     today = today or dt.datetime.now(dt.timezone.utc).date()
     waivers = waivers or []
     counts = {s: 0 for s in STATUSES}
-    by_severity = {sev: {s: 0 for s in STATUSES} for sev in SEVERITY_ORDER}
+    by_severity = {sev: {s: 0 for s in STATUSES} for sev in SEVERITIES}
     expired_seen: dict[int, Waiver] = {}
     findings: list[dict] = []
     assets: list[dict] = []

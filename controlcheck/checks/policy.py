@@ -11,8 +11,6 @@ from ..errors import InputError
 from ..yamlio import line_of, load_yaml, validate
 from .conditions import ConditionError, Node, compile_condition
 
-SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
-
 
 @dataclass
 class Control:

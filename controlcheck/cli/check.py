@@ -8,27 +8,18 @@ from pathlib import Path
 import click
 
 from ..checks import load_facts, load_policies, load_waivers, run_check
-from ..files import write_atomic
 from ..reports import ReportInput, get_format
-from .common import exit_code_for, fail_on_option, handle_errors
-
-
-def write_output(text: str | bytes, output: str | None) -> None:
-    """Write to a file (atomically) or stdout."""
-    if output in (None, "-"):
-        click.echo(text if isinstance(text, str) else text.decode(), nl=False)
-        return
-    write_atomic(Path(output), text)
+from .common import (exit_code_for, fail_on_option, handle_errors, output_option, policies_option, waivers_option,
+                     write_output)
 
 
 @click.command("check")
 @click.option("--facts", "facts_path", required=True, type=click.Path(path_type=Path),
               help="a facts document, or a directory of them (*.json)")
-@click.option("--policies", "policy_paths", multiple=True, type=click.Path(path_type=Path),
-              help="policy file or directory (repeatable); default: the built-in library")
-@click.option("--waivers", "waivers_path", type=click.Path(path_type=Path), help="waivers YAML file")
+@policies_option()
+@waivers_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
-@click.option("-o", "--output", help="write the results here (default: stdout)")
+@output_option(help="write the results here (default: stdout)")
 @fail_on_option()
 @handle_errors
 def check_command(facts_path: Path, policy_paths: tuple[Path, ...], waivers_path: Path | None, fmt: str,

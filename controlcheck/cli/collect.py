@@ -10,23 +10,22 @@ import click
 from ..collect import collect_inventory
 from ..inventory import load_inventory
 from ..progress import collection_progress
-from .common import EXIT_INCOMPLETE, EXIT_OK, handle_errors
+from .common import EXIT_INCOMPLETE, EXIT_OK, concurrency_option, handle_errors, inventory_option, trust_option
 
 
 @click.command("collect")
-@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
+@inventory_option()
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
               help="directory for facts documents and raw evidence")
-@click.option("--concurrency", type=click.IntRange(1, 1024),
-              help="assets collected at once (default: the inventory's settings.concurrency, else 16)")
-@click.option("--trust-on-first-use", is_flag=True, help="accept and record unknown SSH host keys")
+@concurrency_option()
+@trust_option()
 @handle_errors
 def collect_command(inventory_path: Path, out_dir: Path, concurrency: int | None, trust_on_first_use: bool) -> None:
     """Collect facts from every asset of the inventory."""
     inventory = load_inventory(inventory_path)
     with collection_progress(len(inventory.assets)) as progress:
         result = collect_inventory(inventory, out_dir, progress=progress,
-                                   concurrency=concurrency or int(inventory.settings.get("concurrency", 16)),
+                                   concurrency=concurrency,
                                    trust_on_first_use=trust_on_first_use or None)
     for doc in result.documents:
         for err in doc.get("errors") or []:

@@ -1,22 +1,25 @@
-"""What every command shares: one-line errors, exit codes, --debug."""
+"""What every command shares: one-line errors, exit codes, --debug, the options several
+commands take, and writing output to a file or stdout."""
 
 from __future__ import annotations
 
 import functools
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
 from ..errors import ControlcheckError
+from ..files import write_atomic
+from ..outcome import EXIT_FAILING, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, exit_code_for
+from ..store import DEFAULT_DB
+from ..vocabulary import DEFAULT_CONCURRENCY, DEFAULT_FAIL_ON, SEVERITIES
 
-# DESIGN.md exit codes
-EXIT_OK = 0
-EXIT_FAILING = 1
-EXIT_INVALID = 2
-EXIT_INCOMPLETE = 3
-
-SEVERITIES = ("info", "low", "medium", "high", "critical")
+__all__ = ["EXIT_FAILING", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "exit_code_for", "handle_errors",
+           "write_output", "fail_on_option", "concurrency_option", "trust_option", "inventory_option",
+           "policies_option", "waivers_option", "risks_option", "db_option", "text_or_json_option",
+           "output_option"]
 
 
 def debug_enabled() -> bool:
@@ -47,20 +50,56 @@ def handle_errors(func):
     return wrapper
 
 
-def exit_code_for(findings: list[dict], fail_on: str, incomplete: bool) -> int:
-    """0: nothing failing at or above fail_on; 1: failing findings; 3: none failing but
-    some assets could not be collected."""
-    threshold = SEVERITIES.index(fail_on)
-    failing = any(f["status"] in ("fail", "error") and SEVERITIES.index(f["severity"]) >= threshold
-                  and not (f["status"] == "error" and f.get("error_kind") == "not-collected")
-                  for f in findings)
-    if failing:
-        return EXIT_FAILING
-    if incomplete:
-        return EXIT_INCOMPLETE
-    return EXIT_OK
+def write_output(text: str | bytes, output: str | None) -> None:
+    """Write to a file (atomically) or stdout."""
+    if output in (None, "-"):
+        click.echo(text if isinstance(text, str) else text.decode(), nl=False)
+        return
+    write_atomic(Path(output), text)
 
 
+# -- options several commands share ------------------------------------------------------------
 def fail_on_option():
-    return click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=DEFAULT_FAIL_ON, show_default=True,
                         help="lowest severity of a failing finding that makes the exit code 1")
+
+
+def concurrency_option():
+    return click.option("--concurrency", type=click.IntRange(1, 1024),
+                        help="assets collected at once (default: the inventory's settings.concurrency, "
+                             f"else {DEFAULT_CONCURRENCY})")
+
+
+def trust_option():
+    return click.option("--trust-on-first-use", is_flag=True, help="accept and record unknown SSH host keys")
+
+
+def inventory_option():
+    return click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path),
+                        help="inventory YAML (docs/inventory.md)")
+
+
+def policies_option():
+    return click.option("--policies", "policy_paths", multiple=True, type=click.Path(path_type=Path),
+                        help="policy file or directory (repeatable); default: the built-in library")
+
+
+def waivers_option():
+    return click.option("--waivers", "waivers_path", type=click.Path(path_type=Path), help="waivers YAML file")
+
+
+def risks_option(help: str = "risk register YAML replacing the built-in one (or adding to it: 'extends: builtin')"):
+    return click.option("--risks", "risks_path", type=click.Path(path_type=Path), help=help)
+
+
+def db_option(help: str = f"run history: an SQLite file or sqlite:///path URL (default: ./{DEFAULT_DB}, "
+                          "where 'controlcheck audit --out DIR' writes DIR/controlcheck.db)"):
+    return click.option("--db", "db", default=None, metavar="PATH|URL", help=help)
+
+
+def text_or_json_option():
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+def output_option(help: str = "write here (default: stdout)"):
+    return click.option("-o", "--output", help=help)

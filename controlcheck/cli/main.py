@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "controlcheck.cli.collect",
     "controlcheck.cli.risk",
     "controlcheck.cli.audit",
+    "controlcheck.cli.lab",
     "controlcheck.cli.report",
 ]
 

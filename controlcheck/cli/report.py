@@ -12,31 +12,18 @@ import click
 from ..errors import InputError
 from ..reports import REGISTRY, ReportInput, get_format
 from ..reports.evidence import read_manifest, verify_bundle
-from ..risk import assess, load_register, load_results
-from ..risk.register import builtin_control_ids
-from ..store import DEFAULT_DB, RunStore
-from .check import write_output
-from .common import EXIT_FAILING, handle_errors
-
-
-def _db_option():
-    return click.option("--db", "db", default=None, metavar="PATH|URL",
-                        help=f"run history: an SQLite file or sqlite:///path URL (default: ./{DEFAULT_DB}, "
-                             "where 'controlcheck audit --out DIR' writes DIR/controlcheck.db)")
-
-
-def _format_option():
-    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+from ..risk import assess_results, load_results
+from ..store import RunStore, resolve_db
+from .common import EXIT_FAILING, db_option, handle_errors, risks_option, text_or_json_option, write_output
 
 
 @click.command("report")
-@_db_option()
+@db_option()
 @click.option("--run", "run", default=None, metavar="latest|previous|ID",
               help="a stored run (default: latest complete run)")
 @click.option("--results", "results_path", type=click.Path(path_type=Path),
               help="a results JSON ('controlcheck check --format json') instead of a stored run")
-@click.option("--risks", "risks_path", type=click.Path(path_type=Path),
-              help="with --results: risk register for the assessment (default: the built-in one)")
+@risks_option(help="with --results: risk register for the assessment (default: the built-in one)")
 @click.option("--facts", "facts_dir", type=click.Path(path_type=Path, file_okay=False),
               help="directory of the facts documents and raw evidence (the evidence bundle packs them; "
                    "default: where the run recorded them)")
@@ -55,14 +42,13 @@ def report_command(db: str | None, run: str | None, results_path: Path | None, r
         results = load_results(results_path)
         assessment = results.pop("assessment", None)
         if assessment is None:
-            known = builtin_control_ids() | set(results.get("controls") or {})
-            assessment = assess(results, load_register(risks_path, known_controls=known))
+            assessment = assess_results(results, risks_path)
         data = ReportInput(results=results, assessment=assessment, facts_dir=facts_dir)
     else:
         if risks_path is not None:
             raise InputError("--risks applies to --results; a stored run keeps the assessment it was made with")
-        with RunStore(db if db is not None else DEFAULT_DB, create=False) as store:
-            data = store.report_input(run or "latest")
+        with RunStore(resolve_db(db), create=False) as store:
+            data = ReportInput(**store.report_data(run or "latest"))
         if facts_dir is not None:
             data.facts_dir = facts_dir
     write_output(report.render(data), output)
@@ -82,13 +68,13 @@ def _cai(value) -> str:
 
 
 @click.command("trend")
-@_db_option()
+@db_option()
 @click.option("--limit", type=click.IntRange(1), help="only the last N runs")
-@_format_option()
+@text_or_json_option()
 @handle_errors
 def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
     """CAI and finding counts per stored run, oldest first."""
-    with RunStore(db if db is not None else DEFAULT_DB, create=False) as store:
+    with RunStore(resolve_db(db), create=False) as store:
         history = store.history(limit)
         incomplete = store.incomplete_runs(all_runs=True)
     if fmt == "json":
@@ -114,13 +100,13 @@ def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
 @click.command("diff")
 @click.argument("run_a")
 @click.argument("run_b")
-@_db_option()
-@_format_option()
+@db_option()
+@text_or_json_option()
 @handle_errors
 def diff_command(run_a: str, run_b: str, db: str | None, fmt: str) -> None:
     """What changed from RUN_A to RUN_B (ids, 'latest' or 'previous'): findings newly failing
     and newly passing, new and vanished assets, and the CAI."""
-    with RunStore(db if db is not None else DEFAULT_DB, create=False) as store:
+    with RunStore(resolve_db(db), create=False) as store:
         d = store.diff(run_a, run_b)
     if fmt == "json":
         click.echo(json.dumps(d, indent=2))

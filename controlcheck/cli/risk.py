@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from ..risk import assess, load_register, load_results, treatment_plans
+from ..risk import assess_results, load_results, treatment_plans
 from ..risk.cai import GROUPINGS
-from ..risk.register import builtin_control_ids
 from ..risk.text import cai_table, risks_table
 from ..risk.treatment import DEPARTMENTS, requests_for
 from ..store import RunStore, resolve_db
-from .check import write_output
-from .common import handle_errors
+from .common import db_option, handle_errors, output_option, risks_option, text_or_json_option, write_output
 
 
 def _results_option():
@@ -22,22 +20,11 @@ def _results_option():
     def decorate(func):
         func = click.option("--run", "run", default="latest", show_default=True,
                             help="a stored run id (with --db) when --results is not given")(func)
-        func = click.option("--db", "db", default=None, metavar="PATH|URL",
-                            help="run history written by 'controlcheck audit' (default: "
-                                 "./controlcheck-out/controlcheck.db)")(func)
+        func = db_option()(func)
         return click.option("--results", "results_path", type=click.Path(path_type=Path),
                             help="results JSON written by 'controlcheck check --format json' "
                                  "(default: the stored run of --db/--run)")(func)
     return decorate
-
-
-def _risks_option():
-    return click.option("--risks", "risks_path", type=click.Path(path_type=Path),
-                        help="risk register YAML replacing the built-in one (or adding to it: 'extends: builtin')")
-
-
-def _format_option():
-    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
 def _assessment(results_path: Path | None, risks_path: Path | None, db: str | None = None,
@@ -47,17 +34,14 @@ def _assessment(results_path: Path | None, risks_path: Path | None, db: str | No
     else:
         with RunStore(resolve_db(db), create=False) as store:
             results = store.get_run(run)["results"]
-    # A user's register may name controls of their own policies: those are in the results.
-    known = builtin_control_ids() | set(results.get("controls") or {})
-    register = load_register(risks_path, known_controls=known)
-    return assess(results, register)
+    return assess_results(results, risks_path)
 
 
 @click.command("risks")
 @_results_option()
-@_risks_option()
-@_format_option()
-@click.option("-o", "--output", help="write here (default: stdout)")
+@risks_option()
+@text_or_json_option()
+@output_option()
 @handle_errors
 def risks_command(results_path: Path | None, db: str | None, run: str, risks_path: Path | None, fmt: str,
                   output: str | None) -> None:
@@ -69,10 +53,10 @@ def risks_command(results_path: Path | None, db: str | None, run: str, risks_pat
 
 @click.command("cai")
 @_results_option()
-@_risks_option()
+@risks_option()
 @click.option("--by", "by", type=click.Choice(GROUPINGS), help="break the index down by this grouping")
-@_format_option()
-@click.option("-o", "--output", help="write here (default: stdout)")
+@text_or_json_option()
+@output_option()
 @handle_errors
 def cai_command(results_path: Path | None, db: str | None, run: str, risks_path: Path | None, by: str | None,
                 fmt: str, output: str | None) -> None:
@@ -92,12 +76,12 @@ def cai_command(results_path: Path | None, db: str | None, run: str, risks_path:
 
 @click.command("treatment-plan")
 @_results_option()
-@_risks_option()
+@risks_option()
 @click.option("--department", type=click.Choice(DEPARTMENTS), help="only this owner department")
 @click.option("--threshold", type=str, help="lowest residual rating that needs treatment (default: the register's, High)")
 @click.option("-o", "--output-dir", "output_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="directory for one Markdown file per department")
-@_format_option()
+@text_or_json_option()
 @handle_errors
 def treatment_command(results_path: Path | None, db: str | None, run: str, risks_path: Path | None,
                       department: str | None, threshold: str | None, output_dir: Path, fmt: str) -> None:

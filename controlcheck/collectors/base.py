@@ -12,16 +12,12 @@ import hashlib
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..inventory import Asset, Inventory
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+from ..vocabulary import utc_now
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -20,6 +20,7 @@ import asyncio
 import re
 
 from ..inventory import Asset
+from ..vocabulary import HOST_KINDS, NETWORK_KINDS
 from .snmp import (
     SYS_DESCR,
     SYS_OBJECT_ID,
@@ -32,8 +33,6 @@ from .snmp import (
     set_if_absent,
 )
 
-NETWORK_KINDS = ("router", "switch", "firewall")
-HOST_KINDS = ("workstation", "server")
 
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
 IF_ADMIN = "1.3.6.1.2.1.2.2.1.7"

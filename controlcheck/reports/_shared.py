@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-STATUSES = ("pass", "fail", "error", "waived", "skip")
-SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+from ..vocabulary import STATUSES
+from ..vocabulary import SEVERITY_RANK as SEV_RANK
+
+# the order findings are listed in: what needs action first
 STATUS_RANK = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "skip": 4}
 
 

@@ -18,7 +18,8 @@ from collections import defaultdict
 
 from .. import __version__
 from ..risk.scoring import rating_for
-from ._shared import SEV_RANK, SEVERITIES, STATUS_RANK, asset_index, control, counts_by_status, frameworks_text
+from ..vocabulary import SEVERITIES
+from ._shared import SEV_RANK, STATUS_RANK, asset_index, control, counts_by_status, frameworks_text
 from .base import ReportFormat, ReportInput
 
 STATUS_LABEL = {"pass": "pass", "fail": "fail", "error": "error", "waived": "waived", "skip": "n/a"}

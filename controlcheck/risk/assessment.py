@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .cai import compute_cai, failing_by_severity
-from .scoring import (COUNTED, SEVERITIES, effectiveness, make_config, rating_for, residual)
+from pathlib import Path
 
-_SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+from ..vocabulary import COUNTED_STATUSES, SEVERITY_RANK
+from .cai import compute_cai, failing_by_severity
+from .register import builtin_control_ids, load_register
+from .scoring import effectiveness, make_config, rating_for, residual
 
 
 def _control_meta(control_id: str, results: dict, policy_set) -> dict:
@@ -36,7 +38,7 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
     legend, weights = config["legend"], config["weights"]
     inherent = risk["likelihood"] * risk["impact"]
     kinds = set(risk["kinds"])
-    by_sev: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in COUNTED})
+    by_sev: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in COUNTED_STATUSES})
     counts = {"pass": 0, "fail": 0, "error": 0, "waived": 0}
     failing, in_scope = [], set()
     for cid in risk["controls"]:
@@ -56,7 +58,7 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
                 failing.append({"asset_id": f["asset_id"], "control_id": cid, "status": status,
                                 "severity": f["severity"], "message": f.get("message", ""),
                                 "evidence": _evidence_refs(f)})
-    failing.sort(key=lambda x: (-_SEV_RANK.get(x["severity"], 0), x["control_id"], x["asset_id"]))
+    failing.sort(key=lambda x: (-SEVERITY_RANK.get(x["severity"], 0), x["control_id"], x["asset_id"]))
 
     if not risk["automated_evidence"]:
         eff, status = None, "no-automated-evidence"
@@ -130,3 +132,10 @@ def assess(results: dict, register: dict, policy_set=None, config: dict | None =
         "summary": {"risks": len(risks), "by_residual_rating": by_rating,
                     "no_evidence": [r["id"] for r in risks if r["evidence_status"] != "evidence"]},
     }
+
+
+def assess_results(results: dict, risks_path: str | Path | None = None) -> dict:
+    """The assessment of a results document against a risk register (default: the built-in
+    one). A user's register may name controls of their own policies: those are in the results."""
+    known = builtin_control_ids() | set(results.get("controls") or {})
+    return assess(results, load_register(risks_path, known_controls=known))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .scoring import SEVERITIES
+from ..vocabulary import COUNTED_STATUSES, SEVERITIES, STATUSES
 
 GROUPINGS = ("framework", "requirement", "kind", "site", "owner")
 UNASSIGNED = "(unassigned)"
@@ -16,7 +16,7 @@ UNASSIGNED = "(unassigned)"
 
 class _Tally:
     def __init__(self) -> None:
-        self.counts = {s: 0 for s in ("pass", "fail", "error", "waived", "skip")}
+        self.counts = {s: 0 for s in STATUSES}
         self.weighted_pass = 0.0
         self.weighted_total = 0.0
 
@@ -26,7 +26,7 @@ class _Tally:
         self.counts[status] += 1
         if status == "pass":
             self.weighted_pass += weight
-        if status in ("pass", "fail", "error"):
+        if status in COUNTED_STATUSES:
             self.weighted_total += weight
 
     def to_dict(self) -> dict:

@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
-from .scoring import SEVERITIES
-
-STATUSES = ("pass", "fail", "error", "skip", "waived")
+from ..vocabulary import SEVERITIES, STATUSES
 
 
 def load_results(path: str | Path) -> dict:

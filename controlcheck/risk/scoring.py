@@ -8,9 +8,7 @@ import copy
 from typing import Any
 
 from ..errors import InputError
-
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-COUNTED = ("pass", "fail", "error")  # waived and skip are reported beside, never counted
+from ..vocabulary import COUNTED_STATUSES, SEVERITY_WEIGHTS
 
 RESIDUAL_FORMULA = "residual = inherent x (1 - reduction x effectiveness)"
 
@@ -26,7 +24,7 @@ _DEFAULT = {
     ],
     # Severity weights shared by effectiveness and the CAI: a critical control counts
     # ten times a low one; info controls inform and never move a score.
-    "weights": {"info": 0, "low": 1, "medium": 3, "high": 6, "critical": 10},
+    "weights": dict(SEVERITY_WEIGHTS),
     # At full effectiveness the residual keeps 20 % of the inherent score: controls
     # reduce likelihood, they never remove a risk.
     "reduction": 0.8,
@@ -101,7 +99,7 @@ def weighted(counts: dict[str, dict[str, int]], weights: dict[str, float]) -> tu
     for severity, c in counts.items():
         w = weights.get(severity, 0)
         good += w * c.get("pass", 0)
-        total += w * sum(c.get(s, 0) for s in COUNTED)
+        total += w * sum(c.get(s, 0) for s in COUNTED_STATUSES)
     return good, total
 
 

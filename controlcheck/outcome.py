@@ -1,0 +1,35 @@
+"""How a run ends: the exit codes of DESIGN.md and the rule that picks one.
+
+The rule lives here, once, so ``check``, ``audit`` and ``demo`` (and any engine that
+runs an audit) agree on which findings count for ``--fail-on``.
+"""
+
+from __future__ import annotations
+
+from .vocabulary import SEVERITY_RANK
+
+EXIT_OK = 0           # nothing failing at or above --fail-on
+EXIT_FAILING = 1      # failing findings
+EXIT_INVALID = 2      # invalid input: arguments, inventory, policy, facts
+EXIT_INCOMPLETE = 3   # nothing failing, but some assets were not (fully) collected
+EXIT_ENVIRONMENT = 4  # the environment stopped the run (output not writable, store damaged, ...)
+
+
+def counts_as_failing(finding: dict, fail_on: str) -> bool:
+    """A ``fail`` or ``error`` finding at or above ``fail_on``. An error that only says the
+    asset was not collected does not: the run reports it as incomplete (exit 3) instead."""
+    if finding["status"] not in ("fail", "error"):
+        return False
+    if finding["status"] == "error" and finding.get("error_kind") == "not-collected":
+        return False
+    return SEVERITY_RANK[finding["severity"]] >= SEVERITY_RANK[fail_on]
+
+
+def exit_code_for(findings: list[dict], fail_on: str, incomplete: bool) -> int:
+    """0: nothing failing at or above ``fail_on``; 1: failing findings; 3: none failing but
+    some assets could not be (fully) collected."""
+    if any(counts_as_failing(f, fail_on) for f in findings):
+        return EXIT_FAILING
+    if incomplete:
+        return EXIT_INCOMPLETE
+    return EXIT_OK

@@ -1,0 +1,20 @@
+"""The platforms controlcheck can collect: platform name -> ``"module:Class"`` of its collector.
+
+Register a new platform with one line here. This is plain data at the bottom of the
+import graph, so the inventory can refuse an unknown platform (with its line) without
+importing a collector; ``collectors.get_collector`` imports the class when it is used,
+so a missing optional library only affects the platforms that need it.
+"""
+
+from __future__ import annotations
+
+PLATFORMS: dict[str, str] = {
+    "cisco_ios": "controlcheck.collectors.cisco_ios:CiscoIOSCollector",
+    "cisco_asa": "controlcheck.collectors.cisco_asa:CiscoASACollector",
+    "linux": "controlcheck.collectors.linux:LinuxCollector",
+    "windows": "controlcheck.collectors.windows:WindowsCollector",
+    "asterisk": "controlcheck.collectors.asterisk:AsteriskCollector",
+    "ups_rfc1628": "controlcheck.collectors.ups:UpsRfc1628Collector",
+    "ups_apc": "controlcheck.collectors.ups:UpsApcCollector",
+    "snmp_generic": "controlcheck.collectors.snmp_generic:SnmpGenericCollector",
+}

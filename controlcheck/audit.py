@@ -14,6 +14,7 @@ written as each asset finishes, so an interrupted audit keeps them; its run is m
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Callable, Iterator
 
 from .checks import load_facts, load_policies, load_waivers, run_check
 from .collect import collect_inventory
+from .errors import EnvironmentStopped
 from .files import write_atomic
 from .inventory import Asset, load_inventory
 from .reports import REGISTRY, ReportInput, get_format
@@ -92,6 +94,34 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _os_reason(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+@contextmanager
+def _environment_stops() -> Iterator[None]:
+    """An OSError (disk full, output not writable) is the environment stopping the run:
+    one line and exit 4 (EnvironmentStopped), not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise EnvironmentStopped(_os_reason(exc)) from exc
+
+
+@contextmanager
+def _environment_fails_the_run(store: RunStore, run_id: int) -> Iterator[None]:
+    """A run the environment stops before it is stored complete is marked ``failed`` with the
+    reason (``trend`` and the next audit report it); facts written so far are kept."""
+    try:
+        with _environment_stops():
+            yield
+    except EnvironmentStopped as exc:
+        with contextlib.suppress(Exception):   # a damaged store cannot record it: the error says why
+            store.mark_failed(run_id, str(exc))
+        raise
+
+
 def _store_collected(store: RunStore, run_id: int, facts_dir: Path) -> list[dict]:
     documents = load_facts(facts_dir) if any(facts_dir.glob("*.json")) else []
     for doc in documents:
@@ -120,25 +150,30 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
             if on_start:
                 on_start(run_id)
             facts_dir = out_dir / "runs" / str(run_id) / "facts"
-            try:
-                with _sigterm_as_interrupt():
-                    collected = collect_inventory(
-                        inventory, facts_dir,
-                        concurrency=options.concurrency,
-                        progress=progress, trust_on_first_use=options.trust_on_first_use)
-            except KeyboardInterrupt:
-                _store_collected(store, run_id, facts_dir)
-                store.mark_incomplete(run_id, "interrupted during collection; facts collected so far are kept "
-                                              f"in {facts_dir}")
-                raise
-            documents = _store_collected(store, run_id, facts_dir)
-            results = run_check(documents, policy_set, waivers=waivers, fail_on=options.fail_on,
-                                inputs=[{"inventory": str(options.inventory), "run": run_id}])
-            assessment = assess(results, register, policy_set)
-            store.finish_run(run_id, results, assessment)
-            history = store.history()
-            reports = write_reports(out_dir, formats, ReportInput(results, assessment, history, facts_dir=facts_dir))
-            treatment = write_treatment(out_dir / "treatment", assessment)
+            with _environment_fails_the_run(store, run_id):
+                try:
+                    with _sigterm_as_interrupt():
+                        collected = collect_inventory(
+                            inventory, facts_dir,
+                            concurrency=options.concurrency,
+                            progress=progress, trust_on_first_use=options.trust_on_first_use)
+                except KeyboardInterrupt:
+                    _store_collected(store, run_id, facts_dir)
+                    store.mark_incomplete(run_id, "interrupted during collection; facts collected so far are "
+                                                  f"kept in {facts_dir}")
+                    raise
+                documents = _store_collected(store, run_id, facts_dir)
+                results = run_check(documents, policy_set, waivers=waivers, fail_on=options.fail_on,
+                                    inputs=[{"inventory": str(options.inventory), "run": run_id}])
+                assessment = assess(results, register, policy_set)
+                store.finish_run(run_id, results, assessment)
+            # The run is stored complete; a report that cannot be written stops the command
+            # (exit 4) but 'controlcheck report' can write it again from the store.
+            with _environment_stops():
+                history = store.history()
+                reports = write_reports(out_dir, formats, ReportInput(results, assessment, history,
+                                                                      facts_dir=facts_dir))
+                treatment = write_treatment(out_dir / "treatment", assessment)
     finally:
         store.close()
     return AuditResult(run_id=run_id, results=results, assessment=assessment, facts_dir=facts_dir,
@@ -179,7 +214,8 @@ def summary_lines(result: AuditResult) -> list[str]:
     by_status = summary["by_status"]
     lines = []
     for run in result.earlier_incomplete:
-        lines.append(f"note: run {run['id']} (started {run.get('started_at', '?')}) did not finish and is incomplete"
+        lines.append(f"note: run {run['id']} (started {run.get('started_at', '?')}) did not finish and is "
+                     f"{run.get('status', 'incomplete')}"
                      + (f": {run['reason']}" if run.get("reason") else ""))
     reached = result.assets_total - len(result.assets_with_errors)
     lines.append(f"run {result.run_id}: {reached}/{result.assets_total} assets collected without errors"

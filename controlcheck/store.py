@@ -429,14 +429,15 @@ class RunStore:
                 "facts_dir": facts_dir}
 
     def incomplete_runs(self, all_runs: bool = False) -> list[dict]:
-        """Runs marked ``incomplete``: by default those after the latest complete run (what the
-        next audit should mention), with ``all_runs`` every one. Oldest first."""
+        """Runs that did not finish (``incomplete``, or ``failed`` when the environment stopped
+        them): by default those after the latest complete run (what the next audit should
+        mention), with ``all_runs`` every one. Oldest first."""
         floor = 0
         if not all_runs:
             row = self._conn.execute("SELECT MAX(id) FROM runs WHERE status='complete'").fetchone()
             floor = row[0] or 0
         ids = [r[0] for r in self._conn.execute(
-            "SELECT id FROM runs WHERE status='incomplete' AND id > ? ORDER BY id", (floor,))]
+            "SELECT id FROM runs WHERE status IN ('incomplete', 'failed') AND id > ? ORDER BY id", (floor,))]
         return [self._run_row(i) for i in ids]
 
     def history(self, limit: int | None = None) -> list[dict]:

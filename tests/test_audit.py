@@ -129,3 +129,22 @@ def test_bad_inventory_is_one_line_and_exit_2(tmp_path):
     code, stdout, err = run_cli("audit", "-i", str(bad), "--out", str(tmp_path / "out"))
     assert code == 2 and err.count("\n") == 1 and "inv.yaml:" in err
     assert not (tmp_path / "out" / "controlcheck.db").exists()
+
+
+def test_a_run_the_environment_stops_is_marked_failed(tmp_path):
+    """Facts cannot be written (``runs`` is a file, as on a full or read-only disk the write
+    fails): one line, exit 4, and the run is recorded ``failed`` with the reason."""
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text("assets:\n  - {id: h1, kind: server, platform: linux, address: 127.0.0.1}\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "runs").write_text("not a folder\n")
+    code, stdout, err = run_cli("audit", "-i", str(inventory), "--out", str(out))
+    assert code == 4, err
+    assert err.count("\n") == 1 and "runs" in err and "Traceback" not in err
+    with RunStore(out / "controlcheck.db") as store:
+        [run] = store.incomplete_runs(all_runs=True)
+        assert store.history() == []
+    assert run["status"] == "failed" and "runs" in run["reason"]
+    code, stdout, err = run_cli("trend", "--db", str(out / "controlcheck.db"))
+    assert code == 0 and "run 1 " in stdout and "is failed:" in stdout

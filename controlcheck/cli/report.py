@@ -93,7 +93,7 @@ def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
                        f"{c.get('pass', 0):>6}  {c.get('fail', 0):>6}  {c.get('error', 0):>6}  {c.get('waived', 0):>6}")
             prev = h["cai"] if h["cai"] is not None else prev
     for r in incomplete:
-        click.echo(f"run {r['id']} (started {r['started_at']}) is incomplete: {r['reason']}; "
+        click.echo(f"run {r['id']} (started {r['started_at']}) is {r['status']}: {r['reason']}; "
                    f"{r['assets_recorded']} assets were collected")
 
 

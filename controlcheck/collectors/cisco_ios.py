@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from ..parsers import cisco_ios
 from .base import FactsBuilder
-from .cisco_cli import CiscoCliCollector
+from .netcli import NetworkCliCollector
 from .ssh import CliSession
 
 
-class CiscoIOSCollector(CiscoCliCollector):
+class CiscoIOSCollector(NetworkCliCollector):
     platform = "cisco_ios"
     netmiko_device_type = "cisco_ios"
     parsers = cisco_ios
+    privileged = True     # the running-config needs privilege 15: enter enable when the login is below
+    config_denied_hint = "the account may lack privilege 15 (enable secret missing?)"
 
     def gather_more(self, session: CliSession, builder: FactsBuilder) -> None:
         self.parse(session, builder, "show ip ssh", cisco_ios.parse_show_ip_ssh)

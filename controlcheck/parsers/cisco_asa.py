@@ -7,6 +7,7 @@ import re
 
 from .cisco_common import (DEFAULT_COMMUNITIES, ParsedFacts, is_any_network, parse_config, textfsm_parse,
                            uptime_seconds)
+from .cisco_common import redact_config  # noqa: F401 - the platform's redaction (collectors/netcli.py)
 
 PLATFORM = "cisco_asa"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts, parse_config, textfsm_parse, uptime_seconds
+from .cisco_common import redact_config  # noqa: F401 - the platform's redaction (collectors/netcli.py)
 
 PLATFORM = "cisco_ios"
 # exec-timeout when a line has none (IOS default: 10 minutes)

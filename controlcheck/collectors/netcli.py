@@ -1,0 +1,62 @@
+"""The vendor-neutral network CLI base: every network OS (Cisco IOS and ASA, Arista EOS,
+Juniper Junos, FortiOS, PAN-OS) is collected alike — its version command and its
+configuration, redacted before it is kept as evidence or parsed — through netmiko.
+
+A platform is one subclass naming its netmiko device type, its commands and its parser
+module. The parser module offers (see parsers/cisco_ios.py for the model):
+
+* ``parse_show_version(text) -> ParsedFacts``
+* ``parse_running_config(text) -> ParsedFacts`` — a *complete* configuration, so absence
+  of a setting is a fact (the platform default or null), see docs/facts-model.md
+* ``redact_config(text) -> str`` — every secret replaced, what controls judge kept
+
+The saved-config collector (configfile.py) feeds the same parsers the same way
+(:func:`apply_config`), so a backup and a live device give the same facts.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Callable
+
+from .base import FactsBuilder
+from .ssh import CliSession, CommandOutput, SshCollector
+
+
+def redact_bytes(parsers: ModuleType, raw: bytes) -> bytes:
+    """The platform's text redaction applied to raw bytes (undecodable bytes kept as they are)."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    return parsers.redact_config(text).encode("utf-8", errors="surrogateescape")
+
+
+def apply_config(parsers: ModuleType, text: str, builder: FactsBuilder, evidence: str | None) -> None:
+    """Parse one complete configuration (redacted first: no secret reaches a fact or its
+    provenance) and put its facts, with their config lines, into ``builder``."""
+    parsers.parse_running_config(parsers.redact_config(text)).apply(builder, evidence)
+
+
+class NetworkCliCollector(SshCollector):
+    parsers: ModuleType            # the platform's parser module (see the module docstring)
+    version_command = "show version"
+    config_command = "show running-config"
+    config_denied_hint = "the account may lack the privilege to read the configuration"
+
+    def gather(self, session: CliSession, builder: FactsBuilder) -> None:
+        self.parse(session, builder, self.version_command, self.parsers.parse_show_version)
+        config = session.run(self.config_command, redact=lambda raw: redact_bytes(self.parsers, raw))
+        if config and config.ok:
+            apply_config(self.parsers, config.text, builder, config.evidence)
+        else:
+            builder.error(f"ssh:{self.config_command}", f"no configuration: {self.config_denied_hint}")
+        self.gather_more(session, builder)
+
+    def gather_more(self, session: CliSession, builder: FactsBuilder) -> None:
+        """The platform's own commands, after version and config."""
+
+    @staticmethod
+    def parse(session: CliSession, builder: FactsBuilder, command: str, parser: Callable) -> CommandOutput | None:
+        """Run ``command``; when it answers, apply ``parser(text)`` with its evidence."""
+        out = session.run(command)
+        if out and out.ok:
+            parser(out.text).apply(builder, out.evidence)
+        return out

@@ -39,6 +39,7 @@ class NetworkCliCollector(SshCollector):
     parsers: ModuleType            # the platform's parser module (see the module docstring)
     version_command = "show version"
     config_command = "show running-config"
+    config_name = "running configuration"
     config_denied_hint = "the account may lack the privilege to read the configuration"
 
     def gather(self, session: CliSession, builder: FactsBuilder) -> None:
@@ -47,7 +48,7 @@ class NetworkCliCollector(SshCollector):
         if config and config.ok:
             apply_config(self.parsers, config.text, builder, config.evidence)
         else:
-            builder.error(f"ssh:{self.config_command}", f"no configuration: {self.config_denied_hint}")
+            builder.error(f"ssh:{self.config_command}", f"no {self.config_name}: {self.config_denied_hint}")
         self.gather_more(session, builder)
 
     def gather_more(self, session: CliSession, builder: FactsBuilder) -> None:

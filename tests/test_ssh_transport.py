@@ -108,7 +108,8 @@ def test_key_login_to_real_openssh_and_unknown_key_refused(tmp_path):
         builder = _builder(tmp_path)
         with exec_session(target, builder) as session:
             assert session.run("echo controlcheck").text == "controlcheck\n"
-        target.known_hosts = tmp_path / "empty_known_hosts"
+        target = SshTarget("local", "127.0.0.1", sshd.port, sshd.username, tmp_path / "empty_known_hosts", False,
+                           key_file=str(sshd.client_key))
         with pytest.raises(CollectionError, match=r"unknown SSH host key .*SHA256:"):
             with exec_session(target, builder):
                 pass

@@ -32,6 +32,7 @@ class CollectionContext:
     evidence_dir: Path | None = None      # None: evidence is hashed but not written (tests, benchmarks)
     trust_on_first_use: bool = False
     options: dict = field(default_factory=dict)
+    shared: dict = field(default_factory=dict)   # what collectors read once per run (parsed known_hosts)
 
 
 class FactsBuilder:

@@ -9,19 +9,17 @@ Two session kinds, one interface (``run(command) -> CommandOutput | None``):
   paging turned off (Cisco IOS, ASA).
 
 Host keys are checked against the inventory's known_hosts file by default: an unknown
-or changed key is a collection error naming the key's SHA256 fingerprint. Recording an
+or changed key is a collection error naming the key's SHA256 fingerprint. The file is
+parsed once per run and shared by every session (``hostkeys.py``). Recording an
 unknown key (trust on first use) happens only when asked for. Secrets are read at
 connection time from their reference and never appear in evidence, facts or messages.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import re
 import socket
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,20 +31,14 @@ import paramiko
 from ..errors import CollectionError, InputError
 from ..inventory import Asset, resolve_secret
 from .base import CollectionContext, Collector, FactsBuilder
+from .hostkeys import KnownHosts, fingerprint, known_hosts_for
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_COMMAND_TIMEOUT = 30.0
 DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024
 
-_known_hosts_lock = threading.Lock()
 # paramiko logs socket errors itself; every failure is reported once, as an errors entry
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
-
-
-def fingerprint(key: paramiko.PKey) -> str:
-    """OpenSSH-style ``SHA256:...`` fingerprint, as ``ssh-keygen -lf`` prints it."""
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
 
 
 _PLAIN_PATH = re.compile(r"^/[A-Za-z0-9_./*-]+$")
@@ -83,6 +75,11 @@ class SshTarget:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+    host_keys: KnownHosts | None = None   # the run's parsed known_hosts (ssh_target shares one per run)
+
+    def __post_init__(self) -> None:
+        if self.host_keys is None:
+            self.host_keys = KnownHosts(self.known_hosts)
 
     def __repr__(self) -> str:  # never show secrets, even in a --debug traceback
         return f"SshTarget({self.username}@{self.host}:{self.port})"
@@ -115,9 +112,11 @@ def ssh_target(asset: Asset, ctx: CollectionContext) -> SshTarget:
     allow_agent = bool(cred.get("ssh_agent"))
     if not (password or key_file or allow_agent):
         raise CollectionError(f"credential {cred_name!r} names no password, key file or ssh-agent", source="ssh")
+    known_hosts = inventory.known_hosts(asset)
     return SshTarget(
         asset_id=asset.id, host=asset.address, port=int(block.get("port", 22)), username=username,
-        known_hosts=inventory.known_hosts(asset), trust_on_first_use=ctx.trust_on_first_use,
+        known_hosts=known_hosts, trust_on_first_use=ctx.trust_on_first_use,
+        host_keys=known_hosts_for(ctx, known_hosts),
         password=password, key_file=key_file, passphrase=passphrase, allow_agent=allow_agent,
         enable_secret=enable_secret,
         connect_timeout=float(block.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
@@ -140,13 +139,9 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
                 f"unknown SSH host key for {hostname} ({key.get_name()} {fp}); not in {self.target.known_hosts}. "
                 f"Verify it and add it (ssh-keyscan -p {self.target.port} {self.target.host}), "
                 f"or collect once with --trust-on-first-use", source="ssh")
-        with _known_hosts_lock:
-            path = self.target.known_hosts
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="ascii") as fh:
-                fh.write(f"{hostname} {key.get_name()} {key.get_base64()}\n")
+        if self.target.host_keys.record(hostname, key):   # False: another session recorded the same key
+            self.recorded = f"{key.get_name()} {fp}"
         client.get_host_keys().add(hostname, key.get_name(), key)
-        self.recorded = f"{key.get_name()} {fp}"
 
     def report(self, builder: FactsBuilder) -> None:
         """A recorded key is said in the facts document: the user must still verify it."""
@@ -155,12 +150,16 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
                                  f"for {self.target.label} in {self.target.known_hosts}")
 
 
-def _load_known_hosts(client: paramiko.SSHClient, target: SshTarget) -> None:
-    if target.known_hosts.is_file():
-        try:
-            client.load_host_keys(str(target.known_hosts))
-        except (OSError, paramiko.SSHException, ValueError) as exc:
-            raise CollectionError(f"cannot read known_hosts {target.known_hosts}: {exc}", source="ssh") from None
+def _install_host_keys(client: paramiko.SSHClient, target: SshTarget) -> None:
+    """This host's known keys from the run's parsed known_hosts (never the whole file per client)."""
+    target.host_keys.install(client, known_hosts_name(target.host, target.port))
+
+
+def _refuse_revoked(client: paramiko.SSHClient, target: SshTarget) -> None:
+    transport = client.get_transport()
+    if transport is not None:
+        target.host_keys.refuse_revoked(known_hosts_name(target.host, target.port),
+                                        transport.get_remote_server_key())
 
 
 def explain_connect_error(exc: BaseException, target: SshTarget) -> CollectionError:
@@ -301,15 +300,16 @@ class ExecSession(_Session):
 def exec_session(target: SshTarget, builder: FactsBuilder) -> Iterator[ExecSession]:
     """Connect with host-key verification; raise :class:`CollectionError` on any failure."""
     client = paramiko.SSHClient()
-    _load_known_hosts(client, target)
     policy = HostKeyPolicy(target)
     client.set_missing_host_key_policy(policy)
     try:
+        _install_host_keys(client, target)
         client.connect(
             target.host, port=target.port, username=target.username, password=target.password,
             key_filename=target.key_file, passphrase=target.passphrase, allow_agent=target.allow_agent,
             look_for_keys=False, timeout=target.connect_timeout, banner_timeout=target.connect_timeout,
             auth_timeout=target.connect_timeout)
+        _refuse_revoked(client, target)
     except BaseException as exc:  # noqa: B036 - every failure becomes one clear sentence
         client.close()
         if isinstance(exc, KeyboardInterrupt):
@@ -370,7 +370,7 @@ def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str,
         password=target.password or "", secret=target.enable_secret or "",
         use_keys=bool(target.key_file), key_file=target.key_file, passphrase=target.passphrase,
         allow_agent=target.allow_agent, ssh_strict=True, system_host_keys=False,
-        alt_host_keys=True, alt_key_file=str(target.known_hosts),
+        alt_host_keys=False,       # netmiko would parse the whole file per connection; see below
         conn_timeout=target.connect_timeout, auth_timeout=target.connect_timeout,
         banner_timeout=target.connect_timeout, read_timeout_override=None,
         session_log=None, auto_connect=False, fast_cli=True,
@@ -378,8 +378,16 @@ def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str,
     conn = ConnectHandler(**params)
     policy = HostKeyPolicy(target)
     conn.key_policy = policy   # netmiko's RejectPolicy would not name the fingerprint
+    build_client = conn._build_ssh_client
+
+    def client_with_host_keys() -> paramiko.SSHClient:
+        client = build_client()
+        _install_host_keys(client, target)
+        return client
+    conn._build_ssh_client = client_with_host_keys   # netmiko 4 builds its paramiko client here
     try:
         conn._open()
+        _refuse_revoked(conn.remote_conn_pre, target)
     except BaseException as exc:  # noqa: B036
         _quiet_disconnect(conn)
         if isinstance(exc, KeyboardInterrupt):

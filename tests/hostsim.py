@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from clihelp import run_cli
-from conftest import FIXTURES
+from helpers import FIXTURES
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
 

@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES
+from helpers import FIXTURES
 from controlcheck.checks import load_facts, load_policies, run_check
 from controlcheck.reports import ReportInput
 from controlcheck.risk import assess, load_register

@@ -7,6 +7,8 @@ import pytest
 
 from hostsim import assert_no_secret, cases, check_golden, collect_platform, document, findings
 
+pytestmark = pytest.mark.slow   # every test here starts a server
+
 CASES = cases("asterisk")
 SECRETS = ["Tr9#kQ2v!Lm4Wx7Z", "hX7vQ2mL9rT4wZ8k", "pN3sD8fK1jB6yC0q", "Vw5!eR8tY2uI6oP0", "Mq8Zt3Lx6Vb1Nc9Kr4Hw",
            "739153", "amp111", "Br4nchTrunkPw2019", "IaxTrunkPw77", "Welcome!", "password = asterisk",

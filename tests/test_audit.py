@@ -12,7 +12,7 @@ import time
 import pytest
 
 from clihelp import run_cli
-from conftest import FIXTURES, REPO
+from helpers import FIXTURES, REPO
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
 from controlcheck.store import RunStore
@@ -30,6 +30,7 @@ def lab(tmp_path_factory):
         yield {"sim": sim, "inventory": inventory, "folder": folder}
 
 
+@pytest.mark.slow
 def test_audit_twice_gives_history_trend_and_diff(lab, tmp_path):
     out = tmp_path / "out"
     code, stdout, err = run_cli("audit", "-i", str(lab["inventory"]), "--out", str(out), "--format", "json",
@@ -58,6 +59,7 @@ def test_audit_twice_gives_history_trend_and_diff(lab, tmp_path):
     assert code == 0 and "RISK-NET-01" in stdout
 
 
+@pytest.mark.slow
 def test_a_second_audit_on_the_same_store_is_refused(lab, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -68,6 +70,7 @@ def test_a_second_audit_on_the_same_store_is_refused(lab, tmp_path):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_killed_audit_is_reported_incomplete_by_the_next(lab, tmp_path):
     out = tmp_path / "out"
     # an audit process that dies (SIGKILL) while collecting: a hung device keeps it busy
@@ -96,6 +99,7 @@ def test_a_killed_audit_is_reported_incomplete_by_the_next(lab, tmp_path):
         assert [r["id"] for r in store.incomplete_runs(all_runs=True)] == [1]
 
 
+@pytest.mark.slow
 def test_sigterm_marks_the_run_incomplete_and_keeps_collected_facts(lab, tmp_path):
     out = tmp_path / "out"
     slow = tmp_path / "dev" / "cisco_ios" / "rtr-slow"

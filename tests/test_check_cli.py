@@ -15,7 +15,7 @@ from clihelp import run_cli
 
 @pytest.fixture(scope="module")
 def junit_schema():
-    from conftest import CORPUS
+    from helpers import CORPUS
     return etree.XMLSchema(etree.parse(str(CORPUS / "schemas" / "junit-10.xsd")))
 
 

@@ -11,9 +11,11 @@ import shutil
 import pytest
 
 from clihelp import run_cli
-from conftest import FIXTURES
+from helpers import FIXTURES
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
+
+pytestmark = pytest.mark.slow   # every test here starts a server
 
 CISCO_CASES = sorted(p for plat in ("cisco_ios", "cisco_asa") for p in (FIXTURES / "devices" / plat).iterdir()
                      if (p / "device.yaml").exists())

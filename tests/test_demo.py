@@ -8,7 +8,9 @@ import subprocess
 import sys
 from collections import Counter
 
-from conftest import REPO
+import pytest
+
+from helpers import REPO
 from controlcheck.lab.sshd import find_sshd
 
 
@@ -17,6 +19,7 @@ def _cli(*args, cwd, timeout=300):
                           timeout=timeout)
 
 
+@pytest.mark.slow
 def test_demo_audits_every_hardware_class_and_writes_every_report(tmp_path):
     done = _cli("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -46,6 +49,7 @@ def test_demo_audits_every_hardware_class_and_writes_every_report(tmp_path):
         assert not [s for s in secrets if s in text], name
 
 
+@pytest.mark.slow
 def test_lab_start_status_stop(tmp_path):
     folder = tmp_path / "lab"
     started = _cli("lab", "start", "--dir", str(folder), cwd=tmp_path)

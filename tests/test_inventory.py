@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 from controlcheck.errors import InputError
 from controlcheck.inventory import load_inventory, resolve_secret
 

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from clihelp import run_cli
-from conftest import FIXTURES
+from helpers import FIXTURES
 from controlcheck.collectors.base import CollectionContext, FactsBuilder
 from controlcheck.collectors.ssh import cli_session, ssh_target
 from controlcheck.inventory import load_inventory

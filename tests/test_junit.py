@@ -6,7 +6,7 @@ import io
 
 from lxml import etree
 
-from conftest import CORPUS
+from helpers import CORPUS
 from controlcheck.checks import run_check
 from controlcheck.checks.policy import PolicySet, load_policy_file
 from controlcheck.reports.junit import write_junit

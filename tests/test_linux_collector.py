@@ -14,7 +14,8 @@ from controlcheck.lab.sshd import RealSshd, find_sshd
 from controlcheck.parsers.linux import parse_os_release
 from hostsim import cases, check_golden, collect_platform, document, findings
 
-pytestmark = pytest.mark.skipif(find_sshd() is None, reason="OpenSSH sshd not installed")
+pytestmark = [pytest.mark.skipif(find_sshd() is None, reason="OpenSSH sshd not installed"),
+              pytest.mark.slow]   # every test here starts sshd or the simulator
 
 
 class ExtraFirstSshd(RealSshd):

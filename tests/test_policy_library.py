@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jmespath
 import pytest
-from conftest import FIXTURES, REPO
+from helpers import FIXTURES, REPO
 
 from controlcheck.checks import load_facts, load_policies, run_check
 

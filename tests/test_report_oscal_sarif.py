@@ -10,7 +10,7 @@ import regex
 from jsonschema import Draft4Validator, Draft7Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
-from conftest import CORPUS
+from helpers import CORPUS
 from controlcheck.reports import ReportInput, get_format
 from controlcheck.reports._shared import sorted_findings
 from report_helpers import HOSTILE, check_dir, facts_with_evidence, library

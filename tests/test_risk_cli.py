@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from clihelp import run_cli
-from conftest import FIXTURES
+from helpers import FIXTURES
 from risk_helpers import write
 
 

@@ -73,6 +73,7 @@ def test_no_answer_is_a_timeout_error(tmp_path):
     assert "s3cret-comm" not in json.dumps(doc)
 
 
+@pytest.mark.slow
 def test_wrong_community_is_a_clear_error(tmp_path, sim):
     doc = one(tmp_path, sim.port, kind="ups", platform="ups_rfc1628", community="not-this-one",
               snmp={"timeout": 0.5, "retries": 0})
@@ -82,6 +83,7 @@ def test_wrong_community_is_a_clear_error(tmp_path, sim):
     assert "not-this-one" not in json.dumps(doc)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["2c", "1"])
 def test_missing_objects_are_errors_not_facts(tmp_path, sim, version):
     """v2c: noSuchInstance/noSuchObject var-binds; v1: noSuchName, after which the other OIDs
@@ -97,6 +99,7 @@ def test_missing_objects_are_errors_not_facts(tmp_path, sim, version):
     assert fact(doc, "snmp.collection.version") == version
 
 
+@pytest.mark.slow
 def test_end_of_mib_view_where_a_table_was_expected(tmp_path, sim):
     doc = one(tmp_path, sim.port, kind="switch", platform="snmp_generic", community="sysonly")
     assert fact(doc, "snmp.sys_name") == "bad-agent"
@@ -106,6 +109,7 @@ def test_end_of_mib_view_where_a_table_was_expected(tmp_path, sim):
     assert walk["size"] > 0
 
 
+@pytest.mark.slow
 def test_end_of_mib_view_in_a_walk_ends_it(sim):
     import asyncio
 
@@ -118,6 +122,7 @@ def test_end_of_mib_view_in_a_walk_ends_it(sim):
     assert interfaces.rows == [] and interfaces.complete
 
 
+@pytest.mark.slow
 def test_a_table_that_never_ends_is_bounded(tmp_path, sim):
     doc = one(tmp_path, sim.port, kind="server", platform="snmp_generic", community="endless",
               snmp={"max_rows": 100})
@@ -129,6 +134,7 @@ def test_a_table_that_never_ends_is_bounded(tmp_path, sim):
     assert fact(doc, "host.os.family") == "linux"
 
 
+@pytest.mark.slow
 def test_values_of_unexpected_types_are_left_out(tmp_path, sim):
     doc = one(tmp_path, sim.port, kind="ups", platform="ups_rfc1628", community="oddtypes")
     facts = doc["facts"]

@@ -14,6 +14,8 @@ from clihelp import run_cli
 from controlcheck.lab.snmplab import SnmpSim
 from controlcheck.yamlio import validator_for
 
+pytestmark = pytest.mark.slow   # every test here starts a server
+
 CLOSED = {   # community (a secret, by file) -> (kind, platform, recording)
     "ups-hq-01-Zq7": ("ups", "ups_rfc1628", "UPS/eaton-93e-80"),
     "ups-hq-02-Wk3": ("ups", "ups_rfc1628", "UPS/huawei-gse200m"),

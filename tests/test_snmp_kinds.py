@@ -11,6 +11,8 @@ from controlcheck.inventory import load_inventory
 from controlcheck.lab.snmplab import SnmpSim
 from snmphelp import collect, error_messages, fact, write_inventory
 
+pytestmark = pytest.mark.slow   # every test here starts a server
+
 PRINTER = [   # an office MFP as the printer MIBs describe it (hand-written: snmpsim-data has none)
     "1.3.6.1.2.1.1.1.0|4|Brother NC-8800w, Firmware Ver.1.05",
     "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.2435.2.3.9.1",

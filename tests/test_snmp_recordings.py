@@ -55,6 +55,7 @@ def clean(value: str | None) -> str | None:
 
 
 # -- every asset: system group, probes, evidence ---------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("asset_id", sorted(ASSETS))
 def test_system_group_matches_the_recording(docs, recs, asset_id):
     doc, rec = docs[asset_id], recs[asset_id]
@@ -72,6 +73,7 @@ def test_system_group_matches_the_recording(docs, recs, asset_id):
     assert len(sources) == len(set(sources)), "one evidence entry per OID or walk"
 
 
+@pytest.mark.slow
 def test_evidence_holds_the_raw_values(docs, recs):
     doc = docs["ups-eaton"]
     entry = next(e for e in doc["evidence"] if e["source"] == f"snmp:{UPS_MIB}.2.4.0")
@@ -114,6 +116,7 @@ def expected_ups(rec: dict) -> dict:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("asset_id", ["ups-eaton", "ups-huawei", "ups-santak", "ups-phoenixtec"])
 def test_ups_mib_facts_match_the_recording(docs, recs, asset_id):
     doc = docs[asset_id]
@@ -125,6 +128,7 @@ def test_ups_mib_facts_match_the_recording(docs, recs, asset_id):
         assert fact(doc, "system.model") == expected["ups.model"]
 
 
+@pytest.mark.slow
 def test_eaton_ups_passes_the_battery_checks(docs):
     ups = docs["ups-eaton"]["facts"]["ups"]
     assert ups["battery"] == {"status": "normal", "charge_percent": 100, "runtime_minutes": 1092,
@@ -133,6 +137,7 @@ def test_eaton_ups_passes_the_battery_checks(docs):
     assert docs["ups-eaton"]["facts"]["system"]["vendor"] == "Eaton"    # enterprise 705
 
 
+@pytest.mark.slow
 def test_huawei_minus_one_values_are_left_out_with_errors(docs, recs):
     rec, doc = recs["ups-huawei"], docs["ups-huawei"]
     assert rec[f"{UPS_MIB}.2.4.0"] == ("2", -1) and rec[f"{UPS_MIB}.2.3.0"] == ("2", -1)
@@ -145,6 +150,7 @@ def test_huawei_minus_one_values_are_left_out_with_errors(docs, recs):
     assert any("upsBatteryTemperature" in m for m in messages)
 
 
+@pytest.mark.slow
 def test_runtime_sent_as_timeticks_is_not_converted(docs, recs):
     rec, doc = recs["ups-santak"], docs["ups-santak"]
     assert rec[f"{UPS_MIB}.2.3.0"][0] == "67"             # TimeTicks where the MIB says minutes
@@ -152,6 +158,7 @@ def test_runtime_sent_as_timeticks_is_not_converted(docs, recs):
     assert any("TimeTicks" in m and "unit uncertain" in m for m in error_messages(doc))
 
 
+@pytest.mark.slow
 def test_apc_rack_pdu_gets_no_battery_facts_and_a_reason(docs, recs):
     doc = docs["ups-apc-pdu"]
     assert recs["ups-apc-pdu"]["1.3.6.1.2.1.1.2.0"][1].startswith("1.3.6.1.4.1.318.1.3.4.")
@@ -162,6 +169,7 @@ def test_apc_rack_pdu_gets_no_battery_facts_and_a_reason(docs, recs):
     assert doc["facts"]["system"]["model"] == mn
 
 
+@pytest.mark.slow
 def test_agent_without_ups_mib_gets_no_battery_facts(docs, recs):
     doc = docs["ups-vertiv"]
     assert not any(oid.startswith(UPS_MIB) for oid in recs["ups-vertiv"])
@@ -197,6 +205,7 @@ def expected_chassis(rec: dict) -> tuple[str | None, str | None]:
     raise AssertionError("recording has no chassis entity")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("asset_id", ["sw-cisco", "fw-paloalto"])
 def test_interfaces_and_chassis_match_the_recording(docs, recs, asset_id):
     doc, rec = docs[asset_id], recs[asset_id]
@@ -208,6 +217,7 @@ def test_interfaces_and_chassis_match_the_recording(docs, recs, asset_id):
     assert fact(doc, "snmp.entity.serial") == serial and fact(doc, "system.serial") == serial
 
 
+@pytest.mark.slow
 def test_cisco_ios_version_from_sysdescr(docs, recs):
     descr = text(recs["sw-cisco"], "1.3.6.1.2.1.1.1.0")
     version = descr.split("Version ", 1)[1].split(",", 1)[0]
@@ -216,6 +226,7 @@ def test_cisco_ios_version_from_sysdescr(docs, recs):
     assert version == "12.2(55)SE3"
 
 
+@pytest.mark.slow
 def test_palo_alto_version_from_the_pan_mib(docs, recs):
     version = text(recs["fw-paloalto"], "1.3.6.1.4.1.25461.2.1.2.1.1.0")
     system = docs["fw-paloalto"]["facts"]["system"]
@@ -254,6 +265,7 @@ def test_fortios_version_from_the_fortigate_mib_value():
 
 
 # -- hosts -------------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("asset_id", ["srv-linux", "wks-win2003", "wks-winxp"])
 def test_host_resources_match_the_recording(docs, recs, asset_id):
     doc, rec = docs[asset_id], recs[asset_id]
@@ -274,6 +286,7 @@ def test_host_resources_match_the_recording(docs, recs, asset_id):
         assert storage[0]["size_bytes"] == units[first][1] * sizes[first][1]
 
 
+@pytest.mark.slow
 def test_linux_host_kernel_and_package_versions(docs, recs):
     doc = docs["srv-linux"]
     descr = text(recs["srv-linux"], "1.3.6.1.2.1.1.1.0")
@@ -283,6 +296,7 @@ def test_linux_host_kernel_and_package_versions(docs, recs):
     assert oddjob == {"name": "oddjob-0.30-5.el6", "version": "0.30-5.el6"}
 
 
+@pytest.mark.slow
 def test_windows_host_version_and_antivirus(docs, recs):
     doc = docs["wks-win2003"]
     assert fact(doc, "system.vendor") == "Microsoft"

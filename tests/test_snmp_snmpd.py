@@ -13,8 +13,9 @@ import yaml
 from controlcheck.lab.snmplab import Snmpd
 from snmphelp import collect, error_messages, fact
 
-pytestmark = pytest.mark.skipif(not (shutil.which("snmpd") or os.path.exists("/usr/sbin/snmpd")),
-                                reason="net-snmp snmpd is not installed (apt-get install snmpd)")
+pytestmark = [pytest.mark.skipif(not (shutil.which("snmpd") or os.path.exists("/usr/sbin/snmpd")),
+                                 reason="net-snmp snmpd is not installed (apt-get install snmpd)"),
+              pytest.mark.slow]   # every test here starts snmpd
 
 USER, AUTH, PRIV, COMMUNITY = "ccaudit", "auth-Key-4711", "priv-Key-0815", "lab-ro-9f3c"
 

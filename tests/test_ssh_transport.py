@@ -44,6 +44,7 @@ def exec_device(tmp_path):
         yield target
 
 
+@pytest.mark.slow
 def test_output_over_the_cap_is_abandoned_and_the_session_goes_on(tmp_path, exec_device):
     builder = _builder(tmp_path)
     with exec_session(exec_device, builder) as session:
@@ -52,6 +53,7 @@ def test_output_over_the_cap_is_abandoned_and_the_session_goes_on(tmp_path, exec
     assert any("exceeded 100000 bytes" in e["message"] for e in builder.errors)
 
 
+@pytest.mark.slow
 def test_fifty_megabytes_hit_the_default_cap(tmp_path, exec_device):
     from controlcheck.collectors.ssh import DEFAULT_MAX_OUTPUT_BYTES
     exec_device.max_output_bytes = DEFAULT_MAX_OUTPUT_BYTES
@@ -63,6 +65,7 @@ def test_fifty_megabytes_hit_the_default_cap(tmp_path, exec_device):
     assert builder.evidence == []          # nothing half-read is kept as if complete
 
 
+@pytest.mark.slow
 def test_a_connection_dropped_mid_command_is_an_error(tmp_path, exec_device):
     builder = _builder(tmp_path)
     exec_device.max_output_bytes = 1_000_000
@@ -73,6 +76,7 @@ def test_a_connection_dropped_mid_command_is_an_error(tmp_path, exec_device):
     assert "connection closed by" in builder.errors[0]["message"]
 
 
+@pytest.mark.slow
 def test_a_hung_command_times_out_and_the_next_one_runs(tmp_path, exec_device):
     builder = _builder(tmp_path)
     with exec_session(exec_device, builder) as session:
@@ -82,6 +86,7 @@ def test_a_hung_command_times_out_and_the_next_one_runs(tmp_path, exec_device):
     assert "within 1.5s" in builder.errors[0]["message"]
 
 
+@pytest.mark.slow
 def test_undecodable_bytes_are_said_and_kept_raw_in_evidence(tmp_path, exec_device):
     builder = _builder(tmp_path)
     with exec_session(exec_device, builder) as session:
@@ -92,6 +97,7 @@ def test_undecodable_bytes_are_said_and_kept_raw_in_evidence(tmp_path, exec_devi
     assert raw == b"caf\xe9 ok\n"
 
 
+@pytest.mark.slow
 def test_exit_status_and_unknown_commands(tmp_path, exec_device):
     builder = _builder(tmp_path)
     with exec_session(exec_device, builder) as session:
@@ -100,6 +106,7 @@ def test_exit_status_and_unknown_commands(tmp_path, exec_device):
     assert missing.exit_status == 127 and "not found" in missing.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not find_sshd(), reason="OpenSSH sshd is not installed (.ci/run installs it)")
 def test_key_login_to_real_openssh_and_unknown_key_refused(tmp_path):
     with RealSshd(tmp_path / "sshd") as sshd:
@@ -191,11 +198,12 @@ def test_paths_from_device_configs_cannot_leave_their_folder():
     assert not safe_remote_path("/tmp/../etc/shadow")
 
 
+@pytest.mark.slow
 def test_an_asterisk_include_outside_etc_asterisk_is_never_read(tmp_path):
     import shutil
 
     from controlcheck.collectors.asterisk import AsteriskCollector
-    from conftest import FIXTURES
+    from helpers import FIXTURES
     from controlcheck.lab.inventory import sim_assets, write_inventory
     from controlcheck.inventory import load_inventory
 

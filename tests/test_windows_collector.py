@@ -22,16 +22,19 @@ def _case(name):
     return next(c for c in CASES if c.name == name)
 
 
+@pytest.mark.slow
 def test_exit_code_says_some_assets_incomplete(run):
     assert run["code"] == 3, run["err"]
 
 
+@pytest.mark.slow
 def test_hardened_collected_without_errors(run):
     doc = document(run, _case("hardened"))
     assert doc["errors"] == []
     assert doc["collector"]["name"] == "windows"
 
 
+@pytest.mark.slow
 def test_weak_non_elevated_commands_are_errors_with_facts_absent(run):
     doc = document(run, _case("weak"))
     sources = sorted(e["source"] for e in doc["errors"])
@@ -41,6 +44,7 @@ def test_weak_non_elevated_commands_are_errors_with_facts_absent(run):
     assert "audit" not in doc["facts"]["host"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_golden_facts(run, case):
     check_golden(run, case)
@@ -58,10 +62,12 @@ def test_scripts_reach_powershell_intact_from_cmd_exe_or_a_powershell_default_sh
         assert str(command).startswith('powershell -NoProfile -NonInteractive -Command "')
 
 
+@pytest.mark.slow
 def test_no_login_secret_in_outputs(run):
     assert_no_secret(run, ["lab-only-password"])
 
 
+@pytest.mark.slow
 def test_policies(run):
     status = {k: f["status"] for k, f in findings(run).items()}
     controls = ["HOST-PWD-001", "HOST-PWD-002", "HOST-FW-001", "HOST-ENC-001", "HOST-UPD-002", "HOST-TIME-001",

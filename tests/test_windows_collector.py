@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from controlcheck.collectors import windows as Wc
+from controlcheck.lab.sshsim import readable_powershell
 from hostsim import assert_no_secret, cases, check_golden, collect_platform, document, findings
 
 CASES = cases("windows")
@@ -58,7 +59,7 @@ def test_scripts_reach_powershell_intact_from_cmd_exe_or_a_powershell_default_sh
     assert len(scripts) >= 9
     for command in scripts:
         assert re.fullmatch(r"powershell -NoProfile -NonInteractive -EncodedCommand [A-Za-z0-9+/=]+", command.wire)
-        assert Wc.readable_powershell(command.wire) == str(command)
+        assert readable_powershell(command.wire) == str(command)
         assert str(command).startswith('powershell -NoProfile -NonInteractive -Command "')
 
 

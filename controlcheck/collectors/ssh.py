@@ -21,6 +21,7 @@ import logging
 import re
 import socket
 import time
+from abc import abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -465,5 +466,6 @@ class SshCollector(Collector):
         except CollectionError as exc:
             builder.error(exc.source, exc.message)
 
-    def gather(self, session, builder: FactsBuilder) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def gather(self, session, builder: FactsBuilder) -> None:
+        """Run the platform's commands on the open ``session`` and fill ``builder``."""

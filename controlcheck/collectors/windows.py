@@ -27,18 +27,6 @@ def ps(script: str) -> WireCommand:
     return WireCommand(f'{POWERSHELL} -Command "{script}"', f"{POWERSHELL} -EncodedCommand {encoded}")
 
 
-def readable_powershell(command: str) -> str | None:
-    """The readable form of an ``-EncodedCommand`` line (the simulator answers by it)."""
-    prefix = f"{POWERSHELL} -EncodedCommand "
-    if not command.startswith(prefix):
-        return None
-    try:
-        script = base64.b64decode(command[len(prefix):], validate=True).decode("utf-16-le")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return f'{POWERSHELL} -Command "{script}"'
-
-
 OS = ps("Get-CimInstance Win32_OperatingSystem | Select-Object Caption,Version,BuildNumber,CSName "
         "| ConvertTo-Json -Compress")
 BITLOCKER = ps("Get-BitLockerVolume | Select-Object MountPoint,"

@@ -29,6 +29,7 @@ read from ``key_dir`` so a lab keeps its keys across restarts). Only loopback.
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import socket
 import sys
@@ -40,6 +41,7 @@ from pathlib import Path
 import paramiko
 
 from ..collectors.ssh import fingerprint, known_hosts_name
+from ..collectors.windows import POWERSHELL
 from ..files import write_json_atomic
 from ..yamlio import load_yaml
 
@@ -52,6 +54,19 @@ _log = logging.getLogger("controlcheck.sshsim")
 _log.addHandler(logging.NullHandler())
 _log.propagate = False
 
+
+
+def readable_powershell(command: str) -> str | None:
+    """The readable form of an ``-EncodedCommand`` line: the Windows fixtures list commands as a
+    person writes them, the collector sends them base64-encoded (collectors/windows.py ``ps``)."""
+    prefix = f"{POWERSHELL} -EncodedCommand "
+    if not command.startswith(prefix):
+        return None
+    try:
+        script = base64.b64decode(command[len(prefix):], validate=True).decode("utf-16-le")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return f'{POWERSHELL} -Command "{script}"'
 
 @dataclass
 class SimDevice:
@@ -271,7 +286,6 @@ class SshSimulator:
 
     def _serve_exec(self, channel: paramiko.Channel, device: SimDevice, command: str) -> None:
         # Windows: powershell decodes -EncodedCommand; fixtures list the readable form
-        from ..collectors.windows import readable_powershell
         command = readable_powershell(command) or command
         self.log.append(f"{device.name}: exec {command}")
         if device.hangs(command) or device.behaviour.get("hang_on_login"):

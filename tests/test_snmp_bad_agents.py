@@ -11,7 +11,8 @@ import time
 import pytest
 
 from controlcheck.collectors.snmp import SnmpSession, convert, decode_octets
-from controlcheck.collectors.snmp_generic import parse_sys_descr, software_version
+from controlcheck.parsers.snmp_host import software_version
+from controlcheck.parsers.snmp_system import parse_sys_descr
 from controlcheck.errors import InputError
 from controlcheck.lab.snmplab import SnmpSim, free_udp_port
 from snmphelp import collect, error_messages, fact, write_inventory

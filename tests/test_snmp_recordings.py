@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from controlcheck.collectors.snmp_generic import parse_sys_descr
+from controlcheck.parsers.snmp_system import fortios_version, parse_sys_descr
 from controlcheck.lab.snmplab import SnmpSim, read_recording
 from snmphelp import collect, column, error_messages, fact, parse_snmprec, write_inventory
 
@@ -255,12 +255,12 @@ def test_os_version_from_recorded_sysdescr(recording, expected):
 def test_fortios_version_from_the_fortigate_mib_value():
     """The Fortinet recording is large (450k lines), so its fgSysVersion is read from the file
     and fed to the same parser the collector uses."""
-    import controlcheck.collectors.snmp_generic as generic
+    from controlcheck.collectors.snmp_generic import FG_SYS_VERSION
     rec = read_recording("network/firewall/fortinet-xcu")
-    line = next(ln for ln in rec.splitlines() if ln.startswith(generic.FG_SYS_VERSION + "|"))
+    line = next(ln for ln in rec.splitlines() if ln.startswith(FG_SYS_VERSION + "|"))
     value = bytes.fromhex(line.split("|")[2]).decode()
     assert value.startswith("v5.4.5,build")
-    assert generic._FORTIOS.match(value).group(1) == "5.4.5"
+    assert fortios_version(value) == "5.4.5"
     assert parse_sys_descr("xcu", "1.3.6.1.4.1.12356.101.1.30000") == {"vendor": "Fortinet", "os_name": "FortiOS"}
 
 

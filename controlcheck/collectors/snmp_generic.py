@@ -17,21 +17,13 @@ are left alone: the device's own CLI is the better witness.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from ..inventory import Asset
+from ..parsers.snmp_host import PRINTER_STATUS, endpoint_protection, process_names, software_entries
+from ..parsers.snmp_network import choose_chassis, index_key, interfaces
+from ..parsers.snmp_system import clean_text, first_line, fortios_version, parse_sys_descr
 from ..vocabulary import HOST_KINDS, NETWORK_KINDS
-from .snmp import (
-    SYS_DESCR,
-    SYS_OBJECT_ID,
-    SnmpReader,
-    SystemInfo,
-    WalkResult,
-    clean_text,
-    SnmpCollector,
-    enterprise_number,
-    set_if_absent,
-)
+from .snmp import SYS_DESCR, SnmpCollector, SnmpReader, SystemInfo, WalkResult, set_if_absent
 
 
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
@@ -41,7 +33,6 @@ IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 ENT_CLASS = "1.3.6.1.2.1.47.1.1.1.1.5"
 ENT_SERIAL = "1.3.6.1.2.1.47.1.1.1.1.11"
 ENT_MODEL = "1.3.6.1.2.1.47.1.1.1.1.13"
-ENT_CHASSIS = 3
 HR_SW_INSTALLED_NAME = "1.3.6.1.2.1.25.6.3.1.2"
 HR_SW_RUN_NAME = "1.3.6.1.2.1.25.4.2.1.2"
 HR_STORAGE_DESCR = "1.3.6.1.2.1.25.2.3.1.3"
@@ -56,107 +47,7 @@ PRT_GENERAL_SERIAL = "1.3.6.1.2.1.43.5.1.1.17.1"
 PAN_SYS_SW_VERSION = "1.3.6.1.4.1.25461.2.1.2.1.1.0"
 FG_SYS_VERSION = "1.3.6.1.4.1.12356.101.4.1.1.0"
 
-IF_UP = {1: True, 2: False}                        # ifAdminStatus: 3 testing -> not recorded
-IF_OPER_UP = {1: True, 2: False, 5: False, 6: False, 7: False}   # 3 testing, 4 unknown -> not recorded
-PRINTER_STATUS = {1: "other", 2: "unknown", 3: "idle", 4: "printing", 5: "warmup"}
 
-# Anti-malware / EDR processes (lower case) recognised in a process list.
-ENDPOINT_PROTECTION = {
-    "msmpeng.exe", "nissrv.exe", "mssense.exe", "sensecncproxy.exe", "csfalconservice.exe", "sentinelagent.exe",
-    "ekrn.exe", "egui.exe", "avp.exe", "ccsvchst.exe", "savservice.exe", "sophosfs.exe", "mcshield.exe",
-    "mfemms.exe", "xagt.exe", "cylancesvc.exe", "cb.exe", "repmgr.exe", "ntrtscan.exe", "tmlisten.exe",
-    "avgsvc.exe", "avastsvc.exe", "bdagent.exe", "vsserv.exe",
-    "clamd", "falcon-sensor", "wdavdaemon", "mdatp", "savd", "sophos-spl", "ds_agent", "esets_daemon",
-    "sentinelone", "cbagentd", "xagt", "ekrn",
-}
-
-VENDORS = {9: "Cisco", 2636: "Juniper", 25461: "Palo Alto Networks", 12356: "Fortinet", 2011: "Huawei",
-           311: "Microsoft"}
-
-
-# --------------------------------------------------------------------------------------
-# sysDescr parsing
-# --------------------------------------------------------------------------------------
-_CISCO_VERSION = re.compile(r"\bVersion\s+(\d[\w.()]*[\w)])")
-_JUNOS = re.compile(r"\bJUNOS\s+(\d[\w.-]*\w)")
-_HUAWEI_PRODUCT = re.compile(r"\((?:[^()\s]+\s+)?(V\d{3}R\d{3}\w*)\)")
-_HUAWEI_VERSION = re.compile(r"\bVersion\s+(\d[\d.]*\d)")
-_WINDOWS = re.compile(r"Software:\s*Windows.*?Version\s+(\d+\.\d+)\s*\(Build\s+(\d+)")
-_LINUX = re.compile(r"^Linux\s+\S+\s+(\d\S*)")
-_FORTIOS = re.compile(r"^v?(\d+\.\d+(?:\.\d+)?)")
-
-
-def parse_sys_descr(descr: str, sys_object_id: str | None = None) -> dict[str, str]:
-    """``{vendor, os_name, os_version}`` (only what the text says) for Cisco IOS/IOS-XE/NX-OS/
-    ASA, Juniper Junos, Huawei VRP, Windows and Linux; also ``host_*`` keys for hosts."""
-    descr = descr or ""
-    enterprise = enterprise_number(sys_object_id)
-    out: dict[str, str] = {}
-    if enterprise == 9 or re.search(r"\bCisco\b", descr):
-        out["vendor"] = "Cisco"
-        if re.search(r"IOS[ -]XE", descr):
-            out["os_name"] = "IOS-XE"
-        elif "NX-OS" in descr:
-            out["os_name"] = "NX-OS"
-        elif "Adaptive Security Appliance" in descr:
-            out["os_name"] = "ASA"
-        elif re.search(r"Cisco IOS|Internetwork Operating System|IOS \(tm\)", descr):
-            out["os_name"] = "IOS"
-        match = _CISCO_VERSION.search(descr)
-        if match:
-            out["os_version"] = match.group(1)
-    elif enterprise == 2636 or descr.startswith("Juniper Networks"):
-        out["vendor"] = "Juniper"
-        match = _JUNOS.search(descr)
-        if match or "JUNOS" in descr:
-            out["os_name"] = "Junos"
-        if match:
-            out["os_version"] = match.group(1)
-    elif enterprise == 25461 or descr.startswith("Palo Alto Networks"):
-        out["vendor"] = "Palo Alto Networks"
-        out["os_name"] = "PAN-OS"
-    elif enterprise == 12356:
-        out["vendor"] = "Fortinet"
-        out["os_name"] = "FortiOS"
-    elif enterprise == 2011 or re.search(r"\bHuawei\b", descr, re.IGNORECASE):
-        out["vendor"] = "Huawei"
-        if "VRP" in descr:
-            out["os_name"] = "VRP"
-        match = _HUAWEI_PRODUCT.search(descr) or _HUAWEI_VERSION.search(descr)
-        if match:
-            out["os_version"] = match.group(1)
-    elif enterprise == 311 or "Software: Windows" in descr:
-        out["vendor"] = "Microsoft"
-        out["host_family"] = "windows"
-        match = _WINDOWS.search(descr)
-        if match:
-            out["os_name"] = "Windows"
-            out["os_version"] = f"{match.group(1)}.{match.group(2)}"
-            out["host_version"], out["host_build"] = match.group(1), match.group(2)
-    else:
-        match = _LINUX.match(descr)
-        if match:
-            out["host_family"] = "linux"
-            out["host_kernel"] = match.group(1)
-    return out
-
-
-_BRACKET_VERSION = re.compile(r"^(?P<name>.*\S)\s*\[(?P<version>\d[\w.:~+-]*)\]$")
-_PACKAGE_VERSION = re.compile(r"^(?P<name>[A-Za-z0-9_.+]+(?:-[A-Za-z_][A-Za-z0-9_.+]*)*)-(?P<version>\d[\w.:~+]*(?:-[\w.:~+]+)?)$")
-_TRAILING_VERSION = re.compile(r"^(?P<name>.*\S)\s+v?(?P<version>\d+(?:\.\d+)+[\w.-]*)$")
-
-
-def software_version(name: str) -> str | None:
-    """The version in an installed-software name where its form is unambiguous:
-    ``JUNOS ... [12.3R6.6]``, package ``oddjob-0.30-5.el6``, ``7-Zip 9.20``."""
-    for pattern in (_BRACKET_VERSION, _PACKAGE_VERSION, _TRAILING_VERSION):
-        match = pattern.match(name)
-        if match:
-            return match.group("version")
-    return None
-
-
-# --------------------------------------------------------------------------------------
 class SnmpGenericCollector(SnmpCollector):
     platform = "snmp_generic"
 
@@ -192,8 +83,7 @@ class SnmpGenericCollector(SnmpCollector):
             raw = reader.expect(values, "version", label, ("STRING",))
             text = clean_text(raw.value) if raw is not None else None
             if text:
-                match = _FORTIOS.match(text) if oid == FG_SYS_VERSION else None
-                version = match.group(1) if match else (text if oid == PAN_SYS_SW_VERSION else None)
+                version = fortios_version(text) if oid == FG_SYS_VERSION else text
                 if version:
                     set_if_absent(reader.builder, "system.os_version", version, reader.evidence_for(oid))
                 else:
@@ -201,7 +91,7 @@ class SnmpGenericCollector(SnmpCollector):
             return
         if vendor in ("Cisco", "Juniper", "Huawei") and "os_version" not in parsed:
             reader.builder.error("snmp:" + SYS_DESCR, f"sysDescr names no {vendor} OS version "
-                                                      f"({_first_line(info.sys_descr)!r}): system.os_version not determined")
+                                                      f"({first_line(info.sys_descr)!r}): system.os_version not determined")
 
     async def _interfaces(self, reader: SnmpReader) -> None:
         descr, name, admin, oper = await asyncio.gather(
@@ -212,28 +102,13 @@ class SnmpGenericCollector(SnmpCollector):
             if descr is not None:
                 reader.builder.error("snmp:" + IF_DESCR, "the agent lists no interfaces (IF-MIB ifTable empty)")
             return
-        names = _column(name)
-        descrs = _column(descr)
-        admins, opers = _column(admin), _column(oper)
-        interfaces = []
-        for index in sorted(set(descrs) | set(names), key=_index_key):
-            label = next((v.value for v in (names.get(index), descrs.get(index))
-                          if v is not None and v.is_text and v.value.strip()), None)
-            if label is None:
-                continue
-            entry: dict = {"name": label.strip()}
-            a, o = admins.get(index), opers.get(index)
-            if a is not None and a.type == "INTEGER" and a.value in IF_UP:
-                entry["admin_up"] = IF_UP[a.value]
-            if o is not None and o.type == "INTEGER" and o.value in IF_OPER_UP:
-                entry["oper_up"] = IF_OPER_UP[o.value]
-            interfaces.append(entry)
-        reader.builder.set("snmp.interfaces", interfaces, evidence=reader.builder.evidence_id(f"snmp:{IF_DESCR}"))
+        found = interfaces(_text_column(name), _text_column(descr), _int_column(admin), _int_column(oper))
+        reader.builder.set("snmp.interfaces", found, evidence=reader.builder.evidence_id(f"snmp:{IF_DESCR}"))
 
     async def _entity(self, reader: SnmpReader) -> None:
         classes, serials, models = await asyncio.gather(
             reader.walk(ENT_CLASS), reader.walk(ENT_SERIAL), reader.walk(ENT_MODEL))
-        chosen = choose_chassis(_column(classes), _column(serials), _column(models))
+        chosen = choose_chassis(_int_column(classes), _text_column(serials), _text_column(models))
         if chosen is None:
             return
         model, serial = chosen
@@ -251,13 +126,7 @@ class SnmpGenericCollector(SnmpCollector):
         if walk is None or not walk.complete:
             return
         names = _texts(reader, walk, "hrSWInstalledName")
-        software = []
-        for name in names:
-            entry = {"name": name}
-            version = software_version(name)
-            if version:
-                entry["version"] = version
-            software.append(entry)
+        software = software_entries(names)
         if walk.rows:
             reader.builder.set("host.software", software, evidence=reader.builder.evidence_id(f"snmp:{walk.prefix}"))
 
@@ -265,10 +134,10 @@ class SnmpGenericCollector(SnmpCollector):
         walk = await reader.walk(HR_SW_RUN_NAME)
         if walk is None or not walk.complete or not walk.rows:
             return      # a partial list cannot show which processes (or anti-malware) run
-        names = list(dict.fromkeys(n.strip() for n in _texts(reader, walk, "hrSWRunName") if n.strip()))
+        names = process_names(_texts(reader, walk, "hrSWRunName"))
         ev = reader.builder.evidence_id(f"snmp:{walk.prefix}")
         reader.builder.set("host.processes", names, evidence=ev)
-        found = [n for n in names if n.lower() in ENDPOINT_PROTECTION]
+        found = endpoint_protection(names)
         set_if_absent(reader.builder, "host.endpoint_protection.running", found, ev)
 
     async def _storage(self, reader: SnmpReader) -> None:
@@ -279,7 +148,7 @@ class SnmpGenericCollector(SnmpCollector):
             return
         descrs, unit_col, size_col, used_col = _column(descr), _column(units), _column(size), _column(used)
         storage = []
-        for index in sorted(descrs, key=_index_key):
+        for index in sorted(descrs, key=index_key):
             d = descrs[index]
             if not d.is_text:
                 continue
@@ -303,7 +172,7 @@ class SnmpGenericCollector(SnmpCollector):
     async def _printer(self, reader: SnmpReader) -> None:
         types, descrs = await asyncio.gather(reader.walk(HR_DEVICE_TYPE), reader.walk(HR_DEVICE_DESCR))
         type_col, descr_col = _column(types), _column(descrs)
-        printers = [i for i in sorted(type_col, key=_index_key)
+        printers = [i for i in sorted(type_col, key=index_key)
                     if type_col[i].type == "OID" and type_col[i].value == HR_DEVICE_PRINTER]
         builder = reader.builder
         if not printers:
@@ -333,25 +202,6 @@ class SnmpGenericCollector(SnmpCollector):
 
 
 # --------------------------------------------------------------------------------------
-def choose_chassis(classes: dict, serials: dict, models: dict) -> tuple[str | None, str | None] | None:
-    """ENTITY-MIB: the lowest-index chassis (class 3) with a model or serial; else the
-    lowest-index entity with a model name. ``(model, serial)`` or None."""
-    def text(col: dict, index: str) -> str | None:
-        value = col.get(index)
-        return clean_text(value.value) if value is not None and value.is_text else None
-
-    indices = sorted(set(classes) | set(models) | set(serials), key=_index_key)
-    for index in indices:
-        cls = classes.get(index)
-        if cls is not None and cls.type == "INTEGER" and cls.value == ENT_CHASSIS and \
-                (text(models, index) or text(serials, index)):
-            return text(models, index), text(serials, index)
-    for index in indices:
-        if text(models, index):
-            return text(models, index), text(serials, index)
-    return None
-
-
 def _all_complete(*walks: WalkResult | None) -> bool:
     return all(w is None or w.complete for w in walks)
 
@@ -360,11 +210,19 @@ def _column(walk: WalkResult | None) -> dict:
     return walk.by_index() if walk is not None else {}
 
 
-def _index_key(index: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x) for x in index.split("."))
-    except ValueError:
-        return (1 << 31,)
+def _text_column(walk: WalkResult | None) -> dict[str, str]:
+    """``{index: text}`` for the text rows of a column walk (trimmed, blanks left out)."""
+    out = {}
+    for index, value in _column(walk).items():
+        text = clean_text(value.value) if value.is_text else None
+        if text:
+            out[index] = text
+    return out
+
+
+def _int_column(walk: WalkResult | None) -> dict[str, int]:
+    """``{index: int}`` for the INTEGER rows of a column walk."""
+    return {index: value.value for index, value in _column(walk).items() if value.type == "INTEGER"}
 
 
 def _texts(reader: SnmpReader, walk: WalkResult, label: str) -> list[str]:
@@ -378,9 +236,4 @@ def _texts(reader: SnmpReader, walk: WalkResult, label: str) -> list[str]:
     return texts
 
 
-def _first_line(text: str) -> str:
-    line = (text or "").splitlines()[0] if text else ""
-    return line if len(line) <= 100 else line[:97] + "..."
-
-
-__all__ = ["SnmpGenericCollector", "parse_sys_descr", "software_version", "choose_chassis", "SYS_OBJECT_ID"]
+__all__ = ["SnmpGenericCollector"]

@@ -14,19 +14,25 @@ not define — each is left out with an errors entry, never converted by guess.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
-from .snmp import (
-    SnmpReader,
-    SnmpValue,
-    SystemInfo,
-    clean_text,
-    SnmpCollector,
-    enterprise_number,
-    set_if_absent,
-)
 from ..inventory import Asset
+from ..parsers.snmp_system import clean_text, enterprise_number
+from ..parsers.snmp_ups import (
+    APC_BATTERY,
+    APC_OUTPUT,
+    APC_PDU_PREFIX,
+    APC_REPLACE,
+    APC_TEST,
+    RFC1628_BATTERY,
+    RFC1628_OUTPUT,
+    RFC1628_TEST,
+    UPS_VENDORS,
+    apc_date,
+    apc_descr_field,
+    is_version,
+)
+from .snmp import SnmpCollector, SnmpReader, SnmpValue, SystemInfo, set_if_absent
 
 UPS_MIB = "1.3.6.1.2.1.33"
 RFC1628 = {
@@ -78,23 +84,8 @@ APC_LABEL = {
     "test_date": "upsAdvTestLastDiagnosticsDate",
 }
 
-RFC1628_BATTERY = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
-RFC1628_OUTPUT = {1: "other", 2: "none", 3: "normal", 4: "bypass", 5: "battery", 6: "booster", 7: "reducer"}
-RFC1628_TEST = {1: "passed", 2: "warning", 3: "failed", 4: "aborted", 5: "in_progress", 6: "no_test"}
-APC_BATTERY = {1: "unknown", 2: "normal", 3: "low", 4: "fault"}
-APC_OUTPUT = {2: "normal", 3: "battery", 4: "booster", 5: "none", 6: "bypass", 7: "none", 8: "other",
-              9: "bypass", 10: "bypass", 11: "none", 12: "reducer", 13: "other", 14: "other",
-              15: "battery", 16: "bypass", 17: "bypass", 18: "other"}
-APC_TEST = {1: "passed", 2: "failed", 4: "in_progress"}   # 3 invalidTest: no result to record
-
 NUMERIC = ("INTEGER", "Gauge32")
 COUNTER = ("Counter32", "INTEGER", "Gauge32")
-
-# enterprise number -> vendor (only the ones whose sysObjectID subtree is theirs alone)
-UPS_VENDORS = {318: "APC", 534: "Eaton", 705: "Eaton", 2011: "Huawei", 476: "Vertiv"}
-APC_PDU_PREFIX = "1.3.6.1.4.1.318.1.3.4."   # PowerNet masterSwitch / rack PDU products
-APC_UPS_PREFIX = "1.3.6.1.4.1.318.1.3.2."   # PowerNet UPS products
-_VERSION_TOKEN = re.compile(r"^[A-Za-z]{0,3}\d[\w.()+-]*$")
 
 
 class UpsSnmpCollector(SnmpCollector):
@@ -112,7 +103,7 @@ class UpsSnmpCollector(SnmpCollector):
         if sys_oid.startswith(APC_PDU_PREFIX):
             builder.error("ups", f"sysObjectID {sys_oid} is an APC rack PDU (PowerNet masterSwitch/rPDU "
                                  f"family), not a UPS: no battery facts")
-            model = _apc_descr_field(info.sys_descr, "MN")
+            model = apc_descr_field(info.sys_descr, "MN")
             if model:
                 set_if_absent(builder, "system.model", model, reader.evidence_for("1.3.6.1.2.1.1.1.0"))
             return
@@ -224,16 +215,16 @@ class UpsSnmpCollector(SnmpCollector):
         if runtime is not None:
             builder.set("ups.battery.runtime_minutes", runtime.value // 6000, evidence=reader.evidence_for(runtime.oid),
                         lines=[runtime.render()])
-        fact.enum("replace", "ups.battery.replace_indicated", {1: False, 2: True})
+        fact.enum("replace", "ups.battery.replace_indicated", APC_REPLACE)
         fact.enum("output_status", "ups.output.source", APC_OUTPUT)
         fact.enum("test_result", "ups.self_test.result", APC_TEST)
         date = values.get("test_date")
         if date is not None and date.is_text and clean_text(date.value):
-            builder.set("ups.self_test.date", _apc_date(date.value) or clean_text(date.value),
+            builder.set("ups.self_test.date", apc_date(date.value) or clean_text(date.value),
                         evidence=reader.evidence_for(date.oid), lines=[date.render()])
         replaced = values.get("last_replaced")
         if replaced is not None and replaced.is_text and clean_text(replaced.value):
-            iso = _apc_date(replaced.value)
+            iso = apc_date(replaced.value)
             if iso:
                 builder.set("ups.battery.last_replaced", iso, evidence=reader.evidence_for(replaced.oid),
                             lines=[replaced.render()])
@@ -248,7 +239,7 @@ class UpsSnmpCollector(SnmpCollector):
         if ups.get("model"):
             set_if_absent(reader.builder, "system.model", ups["model"])
         firmware = ups.get("firmware")
-        if firmware and _VERSION_TOKEN.match(firmware):
+        if firmware and is_version(firmware):
             set_if_absent(reader.builder, "system.os_version", firmware)
         if ups.get("manufacturer"):
             set_if_absent(reader.builder, "system.vendor", ups["manufacturer"])
@@ -307,26 +298,3 @@ class _Facts:
             return None
         self._set(path, mapping[raw.value], raw)
         return mapping[raw.value]
-
-
-_APC_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\s*$")
-
-
-def _apc_date(text: str) -> str | None:
-    """APC ``mm/dd/yy`` or ``mm/dd/yyyy`` -> ISO date; None if not such a date."""
-    match = _APC_DATE.match(text or "")
-    if not match:
-        return None
-    month, day, year = (int(g) for g in match.groups())
-    if len(match.group(3)) == 2:
-        year += 2000 if year < 70 else 1900
-    try:
-        return datetime(year, month, day).date().isoformat()
-    except ValueError:
-        return None
-
-
-def _apc_descr_field(descr: str, key: str) -> str | None:
-    """A field of an APC management card sysDescr (``... MN:AP8641 HR:02 SN: 5A2683...``)."""
-    match = re.search(rf"\b{key}:\s*([^\s)]+)", descr or "")
-    return match.group(1) if match else None

@@ -9,18 +9,15 @@ tell a wrong privacy key from a dead agent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .errors import SnmpAuthError, SnmpError, SnmpStatusError, SnmpTimeout
-
-if TYPE_CHECKING:
-    from .session import SnmpSession
 
 DIAGNOSIS_TIMEOUT = 1.0        # the extra request of a diagnosis waits at most this
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 
 
-async def request_failed(session: "SnmpSession", indication) -> SnmpError:
+async def request_failed(session: Any, indication) -> SnmpError:
     """The error to raise for a request that ended with ``indication``."""
     error = indication_error(session, indication)
     if isinstance(error, SnmpTimeout) and session.version == "3" and session.priv_protocol != "none" \
@@ -29,7 +26,7 @@ async def request_failed(session: "SnmpSession", indication) -> SnmpError:
     return error
 
 
-def indication_error(session: "SnmpSession", indication) -> SnmpError:
+def indication_error(session: Any, indication) -> SnmpError:
     from pysnmp.proto import errind
 
     address, user = session.address, session.user
@@ -54,7 +51,7 @@ def indication_error(session: "SnmpSession", indication) -> SnmpError:
     return SnmpError(f"{session.label} to {address}: {session.scrub(str(indication))}")
 
 
-async def diagnose_privacy(session: "SnmpSession") -> SnmpError | None:
+async def diagnose_privacy(session: Any) -> SnmpError | None:
     """An authPriv request went unanswered: agents drop what they cannot decrypt. Ask
     once more without privacy: if the agent then answers (or reports that it needs a
     higher security level), it is alive and knows the user and auth key, so the privacy

@@ -8,13 +8,10 @@ so far are kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .errors import SnmpError, status_name
 from .values import SnmpValue, convert
-
-if TYPE_CHECKING:
-    from .session import SnmpSession
 
 
 @dataclass
@@ -34,8 +31,8 @@ def dotted(numbers: tuple[int, ...]) -> str:
     return ".".join(str(x) for x in numbers)
 
 
-async def walk(session: "SnmpSession", prefix: str, max_rows: int | None = None) -> WalkResult:
-    """Walk ``prefix`` through ``session`` (see :meth:`SnmpSession.walk`)."""
+async def walk(session: Any, prefix: str, max_rows: int | None = None) -> WalkResult:
+    """Walk ``prefix`` through ``session`` (an ``SnmpSession``; see its ``walk``)."""
     prefix = prefix.strip(".")
     limit = session.max_rows if max_rows is None else int(max_rows)
     root = tuple(int(x) for x in prefix.split("."))

@@ -58,3 +58,17 @@ def finding(status, severity="medium", **extra):
 ])
 def test_the_exit_rule(findings, fail_on, incomplete, code):
     assert exit_code_for(findings, fail_on, incomplete) == code
+
+
+def test_parsed_facts_reads_as_the_parsed_mapping_every_parser_returns():
+    class Line:   # a config object as ciscoconfparse2 gives it
+        def __init__(self, text, linenum):
+            self.text, self.linenum = text, linenum
+    facts = V.ParsedFacts({"host.os.family": ("linux", [])})
+    facts.set("network.ssh.version", 2, [Line("ip ssh version 2 ", 41)])
+    facts["host.audit.rules"] = (3, ["-w /etc/passwd"])
+    facts["never.set"] = (None, ["x"])    # undetermined stays absent
+    assert dict(facts.items()) == {"host.os.family": ("linux", []), "network.ssh.version": (2, ["ip ssh version 2"]),
+                                   "host.audit.rules": (3, ["-w /etc/passwd"])}
+    assert facts.line_numbers == {"network.ssh.version": [42]}
+    assert facts.values["network.ssh.version"] == 2 and "never.set" not in facts

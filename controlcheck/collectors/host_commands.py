@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..parsers.linux import Parsed   # fact path -> (value, the output lines that decided it)
+from ..vocabulary import Parsed   # fact path -> (value, the output lines that decided it)
 from .base import FactsBuilder
 from .ssh import CommandOutput
 

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-Parsed = dict[str, tuple[Any, list[str]]]
+from ..vocabulary import Parsed   # path -> (value, the output lines that decided it)
+
 
 MASK = "********"
 DEFAULT_SECRETS = {

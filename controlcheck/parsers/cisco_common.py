@@ -1,5 +1,5 @@
-"""What Cisco IOS and ASA parsing share: a fact accumulator that keeps the config
-lines each fact came from, ntc-templates/TextFSM parsing, and small token rules.
+"""What Cisco IOS and ASA parsing share: config parsing (ciscoconfparse2), ntc-templates/TextFSM
+parsing, redaction and small token rules. Facts go into ``ParsedFacts`` (vocabulary.py).
 
 Parsers are pure functions of text: they never raise on odd input, they skip
 what they cannot read, and a fact they cannot decide stays absent.
@@ -8,39 +8,12 @@ what they cannot read, and a fact they cannot decide stays absent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 from ciscoconfparse2 import CiscoConfParse
 
+from ..vocabulary import ParsedFacts as ParsedFacts   # re-exported: the parsers' one facts type
+
 DEFAULT_COMMUNITIES = frozenset({"public", "private"})
-
-
-@dataclass
-class ParsedFacts:
-    """Facts by dotted path, each with the raw lines (and 1-based line numbers) that decided it."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    lines: dict[str, list[str]] = field(default_factory=dict)
-    line_numbers: dict[str, list[int]] = field(default_factory=dict)
-
-    def set(self, path: str, value: Any, objs: list | None = None) -> None:
-        if value is None:
-            return
-        self.values[path] = value
-        if objs:
-            self.lines[path] = [o.text.rstrip() for o in objs]
-            self.line_numbers[path] = [o.linenum + 1 for o in objs]
-
-    def note(self, path: str, raw_lines: list[str]) -> None:
-        """Provenance from command output lines rather than config objects."""
-        if path in self.values and raw_lines:
-            self.lines[path] = [line.rstrip() for line in raw_lines]
-
-    def apply(self, builder, evidence: str | None) -> None:
-        for path, value in self.values.items():
-            builder.set(path, value, evidence=evidence, lines=self.lines.get(path),
-                        line_numbers=self.line_numbers.get(path))
 
 
 def parse_config(text: str, syntax: str) -> CiscoConfParse:
@@ -74,15 +47,6 @@ def uptime_seconds(text: str) -> int | None:
 def is_any_network(net: str, mask: str) -> bool:
     return (net in ("0.0.0.0", "0", "any", "any4", "::/0") and mask in ("0.0.0.0", "0", "")) or net in ("any",
                                                                                                          "any4")
-
-
-def children_matching(obj, pattern: str) -> list:
-    regex = re.compile(pattern)
-    return [c for c in obj.children if regex.search(c.text.strip())]
-
-
-def version_sort_key(text: str) -> tuple:
-    return tuple(int(n) for n in re.findall(r"\d+", text))
 
 
 # -- redaction: what leaves the device in evidence and provenance never holds a secret --------
@@ -175,7 +139,3 @@ def redact_config(text: str) -> str:
         new = indent + " ".join(tokens)
         out_lines.append((new if tokens != body.split() else body) + ending)
     return "".join(out_lines)
-
-
-def redact_config_bytes(raw: bytes) -> bytes:
-    return redact_config(raw.decode("utf-8", errors="surrogateescape")).encode("utf-8", errors="surrogateescape")

@@ -11,7 +11,8 @@ import json
 import re
 from typing import Any
 
-Parsed = dict[str, tuple[Any, list[str]]]
+from ..vocabulary import Parsed   # path -> (value, the output lines that decided it)
+
 
 # ID from /etc/os-release -> vendor (only distributions we can name for sure)
 _VENDORS = {

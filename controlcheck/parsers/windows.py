@@ -15,7 +15,8 @@ import json
 import re
 from typing import Any
 
-Parsed = dict[str, tuple[Any, list[str]]]
+from ..vocabulary import Parsed   # path -> (value, the output lines that decided it)
+
 
 EDR_PROCESSES = {
     "msmpeng": "MsMpEng", "mssense": "MsSense", "csfalconservice": "CSFalconService", "sentinelagent": "SentinelAgent",

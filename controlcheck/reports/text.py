@@ -11,9 +11,6 @@ class TextReport(ReportFormat):
     name = "text"
     suffix = ".txt"
 
-    def __init__(self, show_passes: bool = False):
-        self.show_passes = show_passes
-
     def render(self, data: ReportInput) -> str:
         results = data.results
         lines: list[str] = []
@@ -26,7 +23,7 @@ class TextReport(ReportFormat):
             for err in asset.get("errors") or []:
                 lines.append(f"  COLLECTION ERROR  {err['source']}: {err['message']}")
             for f in findings:
-                if f["status"] == "pass" and not self.show_passes:
+                if f["status"] == "pass":   # a terminal shows what needs action; the counts say the rest
                     continue
                 lines.append(f"  {_MARK[f['status']]:<6} {f['severity']:<8} {f['control_id']}  {f['title']}")
                 lines.append(f"         {f['message']}")

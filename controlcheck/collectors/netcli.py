@@ -16,6 +16,7 @@ The saved-config collector (configfile.py) feeds the same parsers the same way
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from types import ModuleType
 from typing import Callable
 
@@ -51,8 +52,10 @@ class NetworkCliCollector(SshCollector):
             builder.error(f"ssh:{self.config_command}", f"no {self.config_name}: {self.config_denied_hint}")
         self.gather_more(session, builder)
 
+    @abstractmethod
     def gather_more(self, session: CliSession, builder: FactsBuilder) -> None:
-        """The platform's own commands, after version and config."""
+        """The platform's own commands, after version and config (a platform that needs
+        none says so with an empty body: every platform states what more it reads)."""
 
     @staticmethod
     def parse(session: CliSession, builder: FactsBuilder, command: str, parser: Callable) -> CommandOutput | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 from ...inventory import Asset
 from ..base import AsyncCollector, CollectionContext, FactsBuilder
 from .errors import SnmpError
@@ -32,5 +34,6 @@ class SnmpCollector(AsyncCollector):
         except SnmpError as exc:
             builder.error("snmp", str(exc))
 
+    @abstractmethod
     async def collect_details(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:
-        raise NotImplementedError
+        """The platform's own objects, read through ``reader`` (which keeps the evidence)."""

@@ -51,10 +51,18 @@ def _run_collector(collector, asset: Asset, ctx: CollectionContext, builder: Fac
                                    f"{type(exc).__name__}: {exc}")
 
 
+def _collector_for(asset: Asset) -> Collector:
+    """An asset with ``file:`` and no ``ssh:`` is read from its saved configuration."""
+    if asset.file and not asset.ssh:
+        from .collectors.configfile import ConfigFileCollector
+        return ConfigFileCollector(asset.platform)
+    return get_collector(asset.platform)
+
+
 def collect_asset(asset: Asset, ctx: CollectionContext) -> dict:
     """Collect one asset with its platform collector (plus SNMP system facts where configured)."""
     try:
-        collector = get_collector(asset.platform)
+        collector = _collector_for(asset)
     except Exception as exc:
         builder = FactsBuilder(asset, ctx, asset.platform)
         builder.error("collector", str(exc))

@@ -11,6 +11,7 @@ from __future__ import annotations
 PLATFORMS: dict[str, str] = {
     "cisco_ios": "controlcheck.collectors.cisco_ios:CiscoIOSCollector",
     "cisco_asa": "controlcheck.collectors.cisco_asa:CiscoASACollector",
+    "arista_eos": "controlcheck.collectors.arista_eos:AristaEOSCollector",
     "linux": "controlcheck.collectors.linux:LinuxCollector",
     "windows": "controlcheck.collectors.windows:WindowsCollector",
     "asterisk": "controlcheck.collectors.asterisk:AsteriskCollector",

@@ -20,6 +20,8 @@ def _evidence_index(doc: dict) -> tuple[dict, list]:
         ref = {"id": ev["id"], "source": ev.get("source"), "sha256": ev.get("sha256")}
         if ev.get("path"):
             ref["path"] = ev["path"]
+        if ev.get("file"):   # a saved configuration: findings point at its lines
+            ref["file"] = ev["file"]["path"]
         by_id[ev["id"]] = ref
     return by_id, list(by_id.values())
 
@@ -39,6 +41,9 @@ def _finding_evidence(control: Control, doc: dict, by_id: dict, all_refs: list) 
                     if prov.get("lines"):
                         lines = entry.setdefault("lines", [])
                         lines.extend(x for x in prov["lines"] if x not in lines)
+                    if prov.get("line_numbers"):
+                        numbers = entry.setdefault("line_numbers", [])
+                        numbers.extend(n for n in prov["line_numbers"] if n not in numbers)
                     break
         if picked:
             return list(picked.values())
@@ -85,8 +90,20 @@ class _Applicability:
         return hit
 
 
+def _needs_unobservable(control: Control, doc: dict) -> list[str]:
+    """The facts ``control`` reads that the document's source cannot hold (a saved config has
+    no uptime), or [] when it reads others too."""
+    gone = doc.get("not_observable") or []
+    paths = control.check.fact_paths
+    if not gone or not paths:
+        return []
+    hit = [p for p in paths if any(p == g or p.startswith(g + ".") or p.startswith(g + "[") for g in gone)]
+    return hit if len(hit) == len(paths) else []
+
+
 def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Waiver], today: dt.date,
-                      counts: dict, by_severity: dict, expired_seen: dict) -> list[dict]:
+                      counts: dict, by_severity: dict, expired_seen: dict,
+                      not_judged: dict | None = None) -> list[dict]:
     asset = doc["asset"]
     facts = doc.get("facts") or {}
     collection_errors = doc.get("errors") or []
@@ -99,6 +116,14 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
     for control in applicable:
         outcome = control.check.evaluate(facts)
         status = outcome.status
+        if status == ERROR and not collection_errors and not_judged is not None:
+            unobservable = _needs_unobservable(control, doc)
+            if unobservable:   # said once per run (summary.not_judged), not as an error per asset
+                entry = not_judged.setdefault(control.id, {"facts": unobservable, "assets": 0})
+                entry["assets"] += 1
+                counts["skip"] += 1
+                by_severity[control.severity]["skip"] += 1
+                continue
         finding = {
             "asset_id": asset["id"], "control_id": control.id, "title": control.title,
             "status": status, "severity": control.severity, "message": outcome.message,
@@ -151,17 +176,21 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
             from pathlib import Path
             inputs.append({"kind": "waivers", "path": w.file, "sha256": hashlib.sha256(Path(w.file).read_bytes()).hexdigest()})
     applicability = _Applicability(policy_set.controls)
+    not_judged: dict[str, dict] = {}
     for doc in documents:
         source = doc.get("_source") or {}
         if source:
-            inputs.append({"kind": "facts", "path": source["path"], "sha256": source["sha256"]})
+            inputs.append({"kind": source.get("kind", "facts"), "path": source["path"], "sha256": source["sha256"]})
         asset = dict(doc["asset"])
         asset.update({"collected_at": doc.get("collected_at"), "errors": doc.get("errors") or [],
                       "collector": doc.get("collector")})
-        if source:
+        if source.get("kind") == "config":
+            asset["config"] = {"path": source["path"], "sha256": source["sha256"]}
+        elif source:
             asset["facts_sha256"] = source["sha256"]
         assets.append(asset)
-        findings.extend(evaluate_document(doc, applicability, waivers, today, counts, by_severity, expired_seen))
+        findings.extend(evaluate_document(doc, applicability, waivers, today, counts, by_severity, expired_seen,
+                                          not_judged))
     applied = [w.to_dict() | {"findings": w.used} for w in waivers if w.used]
     unused = [w.to_dict() for w in waivers if not w.used and not w.expired(today)]
     return {
@@ -176,5 +205,7 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
             "assets": len(assets), "controls": len(policy_set.controls), "findings": len(findings),
             "by_status": counts, "by_severity": by_severity,
             "incomplete_assets": [a["id"] for a in assets if a["errors"]],
+            # controls a source cannot decide (saved configs: facts only a live device gives)
+            "not_judged": not_judged,
         },
     }

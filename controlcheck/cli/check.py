@@ -1,4 +1,4 @@
-"""``controlcheck check``: saved facts in, policies applied, results out."""
+"""``controlcheck check``: saved facts (or saved configurations) in, policies applied, results out."""
 
 from __future__ import annotations
 
@@ -8,37 +8,74 @@ from pathlib import Path
 import click
 
 from ..checks import load_facts, load_policies, load_waivers, run_check
+from ..checks.baseline import apply_baseline
+from ..configs import check_configs
+from ..errors import InputError
+from ..inventory import load_inventory
 from ..reports import ReportInput, get_format
 from .common import (exit_code_for, fail_on_option, handle_errors, output_option, policies_option, waivers_option,
                      write_output)
 
 
 @click.command("check")
-@click.option("--facts", "facts_path", required=True, type=click.Path(path_type=Path),
+@click.option("--facts", "facts_path", type=click.Path(path_type=Path),
               help="a facts document, or a directory of them (*.json)")
+@click.option("--configs", "configs_path", type=click.Path(path_type=Path),
+              help="a folder of saved device configurations (recursive; one asset per file), or one file")
+@click.option("-i", "--inventory", "inventory_path", type=click.Path(path_type=Path),
+              help="with --configs: kind, site and owner of the assets it names")
+@click.option("--platform", help="with --configs: every file is this platform (default: detected per file)")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path),
+              help="a previous --format json results file: report and fail only on findings new since it")
+@click.option("--jobs", type=click.IntRange(1, 64), help="with --configs: parsing processes (default: the CPUs, at most 4)")
 @policies_option()
 @waivers_option()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "html", "markdown", "csv"]), default="text", show_default=True)
 @output_option(help="write the results here (default: stdout)")
 @fail_on_option()
 @handle_errors
-def check_command(facts_path: Path, policy_paths: tuple[Path, ...], waivers_path: Path | None, fmt: str,
+def check_command(facts_path: Path | None, configs_path: Path | None, inventory_path: Path | None,
+                  platform: str | None, baseline_path: Path | None, jobs: int | None,
+                  policy_paths: tuple[Path, ...], waivers_path: Path | None, fmt: str,
                   output: str | None, fail_on: str) -> None:
-    """Judge saved facts against policies. Exit 0 nothing failing at or above --fail-on,
-    1 failing findings, 2 invalid input, 3 some assets were not (fully) collected."""
+    """Judge saved facts (--facts) or saved configurations (--configs) against policies.
+    Exit 0 nothing failing at or above --fail-on, 1 failing findings, 2 invalid input,
+    3 some assets were not (fully) collected or some files were not recognised."""
+    if bool(facts_path) == bool(configs_path):
+        raise InputError("give either --facts or --configs")
+    if (inventory_path or platform or jobs) and not configs_path:
+        raise InputError("--inventory, --platform and --jobs go with --configs")
     policy_set = load_policies(list(policy_paths))
     waivers = load_waivers(waivers_path) if waivers_path else None
-    documents = load_facts(facts_path)
-    results = run_check(documents, policy_set, waivers=waivers, fail_on=fail_on)
+    if configs_path:
+        inventory = load_inventory(inventory_path) if inventory_path else None
+        results, _ = check_configs(configs_path, policy_set, waivers=waivers, inventory=inventory,
+                                   platform=platform, fail_on=fail_on, jobs=jobs)
+    else:
+        results = run_check(load_facts(facts_path), policy_set, waivers=waivers, fail_on=fail_on)
+    if baseline_path:
+        apply_baseline(results, baseline_path)
     write_output(get_format(fmt).render(ReportInput(results)), output)
+    summary = results["summary"]
+    for name in summary.get("unrecognised_files") or []:
+        click.echo(f"controlcheck: warning: {name}: not a configuration of a known platform; skipped "
+                   f"(give --platform if it is one)", err=True)
+    for control_id, info in (summary.get("not_judged") or {}).items():
+        click.echo(f"controlcheck: note: {control_id} not judged for {info['assets']} assets: it needs "
+                   f"{', '.join(info['facts'])}, which only a live device gives", err=True)
     for w in results["waivers"]["expired"]:
         click.echo(f"controlcheck: warning: {w['file']}:{w['line']}: waiver for {w['control']} expired on "
                    f"{w['expires']} and no longer applies", err=True)
     if output not in (None, "-"):
-        s = results["summary"]["by_status"]
-        click.echo(f"{results['summary']['assets']} assets: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
+        s = summary["by_status"]
+        click.echo(f"{summary['assets']} assets: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
                    f"{s['waived']} waived -> {output}", err=True)
-    sys.exit(exit_code_for(results["findings"], fail_on, bool(results["summary"]["incomplete_assets"])))
+    if results.get("baseline"):
+        b = results["baseline"]
+        click.echo(f"baseline {b['path']}: {b['known_failing']} failing findings already known, "
+                   f"{b['new_failing']} new", err=True)
+    incomplete = bool(summary["incomplete_assets"]) or bool(summary.get("unrecognised_files"))
+    sys.exit(exit_code_for(results["findings"], fail_on, incomplete))
 
 
 def register(cli: click.Group) -> None:

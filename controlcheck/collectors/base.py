@@ -48,6 +48,9 @@ class FactsBuilder:
         self.errors: list[dict] = []
         self.provenance: dict[str, dict] = {}
         self._evidence_by_source: dict[str, str] = {}
+        # fact paths this source cannot hold (a saved config has no uptime): controls that need
+        # them are not judged, and said once per run, instead of one error per asset
+        self.not_observable: list[str] = []
 
     # -- evidence -------------------------------------------------------------------------
     def add_evidence(self, source: str, raw: bytes | str, media_type: str = "text/plain") -> str:
@@ -111,7 +114,7 @@ class FactsBuilder:
             "provenance": self.provenance,
             "evidence": self.evidence,
             "errors": self.errors,
-        }
+        } | ({"not_observable": list(self.not_observable)} if self.not_observable else {})
 
 
 class Collector(ABC):

@@ -12,6 +12,8 @@ class CiscoASACollector(NetworkCliCollector):
     platform = "cisco_asa"
     netmiko_device_type = "cisco_asa"
     parsers = cisco_asa
+    default_kind = "firewall"
+    live_only = NetworkCliCollector.live_only + ("network.failover.state",)
     privileged = True     # the running-config needs privilege 15: enter enable when the login is below
     config_denied_hint = "the account may lack privilege 15 (enable secret missing?)"
 

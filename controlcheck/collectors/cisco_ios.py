@@ -12,6 +12,7 @@ class CiscoIOSCollector(NetworkCliCollector):
     platform = "cisco_ios"
     netmiko_device_type = "cisco_ios"
     parsers = cisco_ios
+    live_only = NetworkCliCollector.live_only + ("network.ssh.enabled",)
     privileged = True     # the running-config needs privilege 15: enter enable when the login is below
     config_denied_hint = "the account may lack privilege 15 (enable secret missing?)"
 

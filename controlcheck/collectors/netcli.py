@@ -38,6 +38,10 @@ def apply_config(parsers: ModuleType, text: str, builder: FactsBuilder, evidence
 
 class NetworkCliCollector(SshCollector):
     parsers: ModuleType            # the platform's parser module (see the module docstring)
+    default_kind = "router"        # the kind a saved config of this platform gets when no inventory names it
+    # facts only a live device gives (show commands): a saved config cannot decide them
+    live_only: tuple[str, ...] = ("system.os_version", "system.model", "system.serial", "system.image",
+                                  "system.uptime_seconds")
     version_command = "show version"
     config_command = "show running-config"
     config_name = "running configuration"

@@ -1,0 +1,156 @@
+"""Saved configurations checked offline (``--configs``): detection, asset naming, the absence
+rule, controls a file cannot decide said once, baselines, and inventory ``file:`` assets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from clihelp import run_cli
+from helpers import CORPUS
+
+from controlcheck.collect import collect_inventory
+from controlcheck.inventory import load_inventory
+from controlcheck.parsers.detect import detect_platform
+
+CONFIGS = CORPUS / "network" / "configs"
+
+# every real config of the corpus, and the platform a reader would name for it
+CORPUS_PLATFORMS = {
+    "arista_eos/avd_campus-fabric_LEAF1A.cfg": "arista_eos",
+    "cisco_asa/batfish_aaaAuthenticationAsa.cfg": "cisco_asa",
+    "cisco_asa/ciscoconfparse_sample_01.asa": "cisco_asa",
+    "cisco_asa/netutils_asa_full_sent.txt": "cisco_asa",
+    "cisco_ios/batfish_as1border1.cfg": "cisco_ios",
+    "cisco_ios/batfish_cisco_voice.cfg": "cisco_ios",
+    "cisco_ios/batfish_ios-line.cfg": "cisco_ios",
+    "cisco_ios/batfish_lhr-border-02.cfg": "cisco_ios",
+    "cisco_ios/ciscoconfparse_sample_01.ios": "cisco_ios",
+    "cisco_ios/napalm_csr1000v_show_running_config.txt": "cisco_ios",
+    "cisco_ios/napalm_vagrant_initial.conf": "cisco_ios",
+    "cisco_ios/netutils_ios_full_sent.txt": "cisco_ios",
+    "fortinet_fortios/netutils_fortios_full_sent.txt": "fortios",
+    "juniper_junos/netutils_junos_full_sent.txt": "juniper_junos",
+    "paloalto_panos/netutils_panos_full_sent.txt": "paloalto_panos",
+}
+
+
+@pytest.mark.parametrize("name,platform", sorted(CORPUS_PLATFORMS.items()))
+def test_every_corpus_config_is_recognised_by_its_content(name, platform):
+    assert detect_platform((CONFIGS / name).read_text(errors="replace")) == platform
+
+
+def test_rancid_header_decides_and_an_unknown_text_is_not_guessed():
+    assert detect_platform("!RANCID-CONTENT-TYPE: arista\n!\nhostname x\n") == "arista_eos"
+    assert detect_platform("#RANCID-CONTENT-TYPE: juniper\n# comment\n") == "juniper_junos"
+    assert detect_platform("!RANCID-CONTENT-TYPE: cisco\n: Saved\nASA Version 9.8(1)\n") == "cisco_asa"
+    assert detect_platform("!RANCID-CONTENT-TYPE: cisco\nhostname r1\n") == "cisco_ios"
+    assert detect_platform("!RANCID-CONTENT-TYPE: mrv\nhostname r1\n") is None
+    assert detect_platform("just some notes\nhostname? no.\n") is None
+
+
+@pytest.fixture
+def eos_repo(tmp_path, monkeypatch) -> Path:
+    """A small config repository: the real EOS config, an unreadable README, a .git folder."""
+    root = tmp_path / "repo"
+    (root / "configs" / "dc1").mkdir(parents=True)
+    shutil.copy(CONFIGS / "arista_eos" / "avd_campus-fabric_LEAF1A.cfg", root / "configs" / "dc1" / "leaf1a.cfg")
+    (root / "configs" / "README.txt").write_text("backups of the DC switches\n")
+    (root / "configs" / ".git").mkdir()
+    (root / "configs" / ".git" / "config").write_text("[core]\n")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_check_configs_gives_verdicts_with_file_and_line(eos_repo):
+    code, _, err = run_cli("check", "--configs", "configs", "--format", "json", "-o", "results.json")
+    results = json.loads((eos_repo / "results.json").read_text())
+    # the README is reported once by name, .git is never read
+    assert err.count("configs/README.txt") == 1 and ".git" not in err
+    assert code == 1     # the EOS config fails real controls
+    (asset,) = results["assets"]
+    assert asset["id"] == "LEAF1A" and asset["kind"] == "switch" and asset["platform"] == "arista_eos"
+    assert asset["config"]["path"] == "configs/dc1/leaf1a.cfg"
+    by_control = {f["control_id"]: f for f in results["findings"]}
+    ntp = by_control["NET-NTP-001"]
+    assert ntp["status"] == "pass"
+    (ev,) = ntp["evidence"]
+    assert ev["file"] == "configs/dc1/leaf1a.cfg" and ev["line_numbers"] == [1070, 1071]
+    assert by_control["NET-LOG-001"]["status"] == "fail"       # no 'logging host': absence is a fact
+    assert by_control["NET-HTTP-001"]["status"] == "pass"      # eAPI on https only (line 39)
+    assert by_control["NET-AUTH-003"]["status"] == "pass"      # admin has a sha512 secret
+    # the OS release is not in an EOS config: said once, not an error per asset
+    assert "NET-OS-001" not in by_control
+    assert results["summary"]["unrecognised_files"] == ["configs/README.txt"]
+
+
+def test_unrecognised_file_alone_exits_3(tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("nothing here\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("check", "--configs", ".", "--format", "json", "-o", "r.json")
+    assert code == 3 and "notes.txt: not a configuration of a known platform" in err
+
+
+def test_inventory_names_kind_site_and_owner(eos_repo):
+    (eos_repo / "inv.yaml").write_text(
+        "assets:\n  - {id: LEAF1A, kind: switch, platform: arista_eos, address: 10.0.0.5, site: DC1, owner: IT}\n")
+    run_cli("check", "--configs", "configs", "-i", "inv.yaml", "--format", "json", "-o", "r.json")
+    (asset,) = json.loads((eos_repo / "r.json").read_text())["assets"]
+    assert (asset["site"], asset["owner"], asset["address"]) == ("DC1", "IT", "10.0.0.5")
+
+
+def test_live_only_controls_are_said_once_per_run(eos_repo):
+    for i in range(3):
+        shutil.copy(CONFIGS / "cisco_ios" / "netutils_ios_full_sent.txt", eos_repo / "configs" / f"r{i}.txt")
+    code, _, err = run_cli("check", "--configs", "configs", "--format", "json", "-o", "r.json")
+    assert err.count("NET-OS-001 not judged") == 1 and "NET-OS-001 not judged for 3 assets" in err
+    results = json.loads((eos_repo / "r.json").read_text())
+    assert not [f for f in results["findings"] if f["control_id"] == "NET-OS-001"]
+    # three backups of one router keep three assets, told apart by their file
+    ids = sorted(a["id"] for a in results["assets"])
+    assert "LEAF1A" in ids and len(set(ids)) == 4
+
+
+def test_baseline_reports_only_new_failures(eos_repo):
+    run_cli("check", "--configs", "configs", "--format", "json", "-o", "before.json")
+    code, _, err = run_cli("check", "--configs", "configs", "--baseline", "before.json", "--format", "json",
+                           "-o", "after.json")
+    after = json.loads((eos_repo / "after.json").read_text())
+    assert code == 3          # nothing new fails; the README is still unrecognised
+    assert not [f for f in after["findings"] if f["status"] in ("fail", "error")]
+    assert after["baseline"]["known_failing"] > 0 and after["baseline"]["new_failing"] == 0
+    # a change that breaks NTP is new
+    cfg = eos_repo / "configs" / "dc1" / "leaf1a.cfg"
+    cfg.write_text(cfg.read_text().replace("ntp server", "no ntp server"))
+    code, _, _ = run_cli("check", "--configs", "configs", "--baseline", "before.json", "--format", "json",
+                         "-o", "after.json")
+    after = json.loads((eos_repo / "after.json").read_text())
+    assert code == 1
+    assert [f["control_id"] for f in after["findings"] if f["status"] == "fail"] == ["NET-NTP-001"]
+
+
+def test_inventory_file_asset_is_collected_from_its_file(tmp_path):
+    shutil.copy(CONFIGS / "cisco_ios" / "napalm_vagrant_initial.conf", tmp_path / "r1.conf")
+    (tmp_path / "inv.yaml").write_text(
+        "assets:\n  - {id: r1, kind: router, platform: cisco_ios, address: 10.0.0.1, file: r1.conf}\n")
+    result = collect_inventory(load_inventory(tmp_path / "inv.yaml"), tmp_path / "facts")
+    (doc,) = result.documents
+    assert not doc["errors"]
+    assert doc["facts"]["network"]["enable"]["password_present"] is True
+    (ev,) = doc["evidence"]
+    assert ev["file"]["path"] == "r1.conf" and ev["source"] == "file:r1.conf"
+    kept = (tmp_path / "facts" / ev["path"]).read_text()
+    assert "vagrant" not in kept.split("hostname")[0] or "<removed>" in kept   # secrets never kept
+    assert "enable password <removed>" in kept
+
+
+def test_collect_configs_writes_one_document_per_file(eos_repo):
+    code, _, err = run_cli("collect", "--configs", "configs", "-o", "facts")
+    assert code == 3 and "README.txt" in err
+    docs = sorted(p.name for p in (eos_repo / "facts").glob("*.json"))
+    assert docs == ["LEAF1A.json"]
+    doc = json.loads((eos_repo / "facts" / "LEAF1A.json").read_text())
+    assert "system.os_version" in doc["not_observable"]
+    assert doc["provenance"]["asset.kind"]["lines"][0].startswith("(default: a arista_eos configuration")

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import jmespath
 import jmespath.exceptions
 
-from .operators import OPERATORS, PHRASES, TypeMismatch, convert
+from .operators import OPERATORS, PHRASES, TypeMismatch, convert, version_key
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 _SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -43,21 +43,28 @@ class Outcome:
         self.seen = seen or message       # what was observed, without the expectation
 
 
+def _plain(text: str) -> bool:
+    return text.isprintable() and '"' not in text and "\\" not in text
+
+
 def _dump(value: Any) -> str:
-    """JSON text of an observed value for a message (short; a fast path for plain scalars,
-    which is most of a million evaluations)."""
+    """JSON text of an observed value for a message (short; a fast path for plain scalars
+    and short lists of plain strings, which is most of a million evaluations)."""
     t = type(value)
-    if t is str and len(value) <= 120 and value.isprintable() and '"' not in value and "\\" not in value:
-        return f'"{value}"'
-    if t is bool:
+    if t is str:
+        if len(value) <= 120 and _plain(value):
+            return f'"{value}"'
+    elif t is bool:
         return "true" if value else "false"
-    if t is int:
+    elif t is int:
         return str(value)
-    if t is list and len(value) <= 20 and all(type(v) is str and v.isprintable() and '"' not in v
-                                              and "\\" not in v for v in value):
-        text = "[" + ",".join(f'"{v}"' for v in value) + "]"
-        if len(text) <= 200:
-            return text
+    elif t is list:
+        if not value:
+            return "[]"
+        if len(value) <= 20 and all(type(v) is str for v in value):
+            joined = '","'.join(value)
+            if len(joined) <= 196 and _plain("".join(value)):
+                return f'["{joined}"]'
     text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     return text if len(text) <= 200 else text[:197] + "..."
 
@@ -68,6 +75,33 @@ _SIMPLE_FILTER = re.compile(
 
 
 def _dotted_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:
+    # facts are JSON: indexing anything but a dict by a name raises TypeError, a missing
+    # name KeyError; both mean "absent", as in the general loop below
+    if len(keys) in (1, 2, 3):
+        a, b, c = (keys + (None, None))[:3]
+
+        def get1(data: Any) -> Any:
+            try:
+                return data[a] if type(data) is dict else None
+            except KeyError:
+                return None
+
+        def get2(data: Any) -> Any:
+            try:
+                node = data[a]
+                return node[b] if type(data) is dict and type(node) is dict else None
+            except (KeyError, TypeError):
+                return None
+
+        def get3(data: Any) -> Any:
+            try:
+                node = data[a]
+                mid = node[b]
+                return mid[c] if type(data) is dict and type(node) is dict and type(mid) is dict else None
+            except (KeyError, TypeError):
+                return None
+        return (get1, get2, get3)[len(keys) - 1]
+
     def get(data: Any) -> Any:
         for key in keys:
             if not isinstance(data, dict):
@@ -131,6 +165,9 @@ class Node:
         raise NotImplementedError
 
 
+_OUTCOMES_KEPT = 512   # distinct observed values remembered per leaf (bounded: hostile devices vary)
+
+
 class Leaf(Node):
     def __init__(self, spec: dict):
         self.fact = spec["fact"]
@@ -162,34 +199,95 @@ class Leaf(Node):
         phrase = PHRASES[self.op]
         self.expected = spec.get("expect") or phrase.format(v=value if self.op in ("regex", "not-regex")
                                                             else _dump(value))
+        # compiled once: the operator's fast test and the fixed parts of every message
+        self.test = _fast_test(self.op, self.operand, self.func) if self.func else None
+        self._pass_tail = f", as expected ({self.expected})"
+        self._fail_tail = f"; expected {self.expected}"
+        self._missing_tail = f" was not collected; cannot judge (expected {self.expected})"
+        # A fleet is built from templates: the same observed value comes back asset after
+        # asset. The verdict and its sentence depend only on (label, value), so a scalar
+        # value's outcome is built once and shared (outcomes are never changed after).
+        self._seen_before: dict[tuple, Outcome] = {}
 
     def evaluate(self, data: Any, label: str = "") -> Outcome:
         observed = self.get(data)
-        name = f"{label}{self.fact}"
-        op = self.op
-        if op == "present":
+        kind = type(observed)
+        if kind is str or kind is bool or kind is int:
+            key = (label, kind, observed)
+            outcome = self._seen_before.get(key)
+            if outcome is None:
+                outcome = self._judge(observed, label)
+                if len(self._seen_before) < _OUTCOMES_KEPT:
+                    self._seen_before[key] = outcome
+            return outcome
+        return self._judge(observed, label)
+
+    def _judge(self, observed: Any, label: str) -> Outcome:
+        name = f"{label}{self.fact}" if label else self.fact
+        test = self.test
+        if test is None:                         # present / absent: judge the absence itself
             if observed is None:
-                return Outcome(FAIL, f"{name} is absent; expected present", [(name, None)], seen=f"{name} is absent")
+                seen = f"{name} is absent"
+                if self.op == "present":
+                    return Outcome(FAIL, f"{seen}; expected present", [(name, None)], seen=seen)
+                return Outcome(PASS, f"{seen}, as expected", [(name, None)], seen=seen)
             seen = f"{name} is {_dump(observed)}"
-            return Outcome(PASS, f"{seen}, present as expected", [(name, observed)], seen=seen)
-        if op == "absent":
-            if observed is None:
-                return Outcome(PASS, f"{name} is absent, as expected", [(name, None)], seen=f"{name} is absent")
-            seen = f"{name} is {_dump(observed)}"
+            if self.op == "present":
+                return Outcome(PASS, f"{seen}, present as expected", [(name, observed)], seen=seen)
             return Outcome(FAIL, f"{seen}; expected absent", [(name, observed)], seen=seen)
         if observed is None:
-            return Outcome(ERROR, f"{name} was not collected; cannot judge (expected {self.expected})",
-                           [(name, None)], "missing-fact")
+            return Outcome(ERROR, name + self._missing_tail, [(name, None)], "missing-fact")
         try:
             if self.value_type:
                 observed = convert(observed, self.value_type)
-            ok = self.func(observed, self.operand)
+            ok = test(observed)
         except TypeMismatch as exc:
             return Outcome(ERROR, f"{name}: {exc}", [(name, observed)], "type-mismatch")
         seen = f"{name} is {_dump(observed)}"
         if ok:
-            return Outcome(PASS, f"{seen}, as expected ({self.expected})", [(name, observed)], seen=seen)
-        return Outcome(FAIL, f"{seen}; expected {self.expected}", [(name, observed)], seen=seen)
+            return Outcome(PASS, seen + self._pass_tail, [(name, observed)], seen=seen)
+        return Outcome(FAIL, seen + self._fail_tail, [(name, observed)], seen=seen)
+
+
+def _fast_test(op: str, operand: Any, func: Callable[[Any, Any], bool]) -> Callable[[Any], bool]:
+    """``observed -> bool`` for one leaf, resolved at compile time. The common case (the
+    observed value has exactly the operand's type) is tested directly; anything else goes
+    through the full operator, which decides comparability (and raises TypeMismatch)."""
+    if op in ("eq", "ne") and type(operand) in (str, bool, int):
+        same = type(operand)
+        if op == "eq":
+            return lambda observed: observed == operand if type(observed) is same else func(observed, operand)
+        return lambda observed: observed != operand if type(observed) is same else func(observed, operand)
+    if op in ("in", "not-in") and isinstance(operand, list) and all(type(v) in (str, bool, int) for v in operand):
+        types = frozenset(type(v) for v in operand)
+        want = op == "in"
+        return lambda observed: (observed in operand) is want if type(observed) in types else func(observed, operand)
+    if op in ("empty", "not-empty"):
+        want = op == "empty"
+        return lambda observed: (len(observed) == 0) is want if type(observed) in (list, dict, str) \
+            else func(observed, operand)
+    if op in ("regex", "not-regex"):
+        want = op == "regex"
+        fullmatch = operand.fullmatch
+        return lambda observed: (fullmatch(observed) is not None) is want if type(observed) is str \
+            else func(observed, operand)
+    if op.startswith("version-"):
+        want = {"version-lt": (-1,), "version-le": (-1, 0), "version-gt": (1,), "version-ge": (1, 0)}[op]
+        try:
+            operand_key = version_key(operand)
+        except TypeMismatch:
+            return lambda observed: func(observed, operand)
+
+        def version_test(observed: Any) -> bool:
+            key = version_key(observed)
+            a, b = key, operand_key
+            if len(a) != len(b):     # pad the shorter with zeros so 16.9 == 16.9.0
+                n = max(len(a), len(b))
+                a += ((0, 0, ""),) * (n - len(a))
+                b += ((0, 0, ""),) * (n - len(b))
+            return ((a > b) - (a < b)) in want
+        return version_test
+    return lambda observed: func(observed, operand)
 
 
 def _combine(outcomes: list[Outcome], status: str, chosen: list[Outcome]) -> Outcome:

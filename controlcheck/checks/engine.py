@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from bisect import bisect_left
 from typing import Iterable
 
 from .. import __version__
@@ -14,40 +15,68 @@ from .policy import Control, PolicySet
 from .waivers import Waiver
 
 
-def _evidence_index(doc: dict) -> tuple[dict, list]:
-    by_id = {}
-    for ev in doc.get("evidence") or []:
-        ref = {"id": ev["id"], "source": ev.get("source"), "sha256": ev.get("sha256")}
-        if ev.get("path"):
-            ref["path"] = ev["path"]
-        if ev.get("file"):   # a saved configuration: findings point at its lines
-            ref["file"] = ev["file"]["path"]
-        by_id[ev["id"]] = ref
-    return by_id, list(by_id.values())
+class _DocumentEvidence:
+    """The evidence references of one facts document, and for each set of fact paths a
+    check reads, the evidence that decided it: the provenance of those facts (with the
+    raw lines), else every evidence item. Worked out once per distinct set of paths per
+    document (controls share paths), with a sorted index instead of a scan of all
+    provenance per finding."""
 
+    def __init__(self, doc: dict):
+        self.by_id: dict[str, dict] = {}
+        for ev in doc.get("evidence") or []:
+            ref = {"id": ev["id"], "source": ev.get("source"), "sha256": ev.get("sha256")}
+            if ev.get("path"):
+                ref["path"] = ev["path"]
+            if ev.get("file"):   # a saved configuration: findings point at its lines
+                ref["file"] = ev["file"]["path"]
+            self.by_id[ev["id"]] = ref
+        self.all_refs = list(self.by_id.values())
+        self.provenance = doc.get("provenance") or {}
+        self.order = {key: i for i, key in enumerate(self.provenance)}
+        self.keys = sorted(self.provenance)
+        self.cache: dict[tuple[str, ...], list] = {}
 
-def _finding_evidence(control: Control, doc: dict, by_id: dict, all_refs: list) -> list:
-    """The evidence that decided a finding: the provenance of the facts the check read
-    (with the raw lines), else every evidence item of the document."""
-    provenance = doc.get("provenance") or {}
-    if provenance and control.check.fact_paths:
-        picked: dict[str, dict] = {}
-        for key, prov in provenance.items():
-            for p in control.check.fact_paths:
-                if key == p or key.startswith(p + ".") or key.startswith(p + "[") or p.startswith(key + "."):
-                    ev_id = prov.get("evidence")
-                    ref = dict(by_id.get(ev_id, {"id": ev_id})) if ev_id else {"id": "provenance"}
-                    entry = picked.setdefault(ref["id"], ref)
-                    if prov.get("lines"):
-                        lines = entry.setdefault("lines", [])
-                        lines.extend(x for x in prov["lines"] if x not in lines)
-                    if prov.get("line_numbers"):
-                        numbers = entry.setdefault("line_numbers", [])
-                        numbers.extend(n for n in prov["line_numbers"] if n not in numbers)
-                    break
-        if picked:
-            return list(picked.values())
-    return all_refs
+    def _matching(self, path: str) -> list[str]:
+        """Provenance keys for ``path``: itself, what lies below it, and its ancestors."""
+        found = []
+        keys = self.keys
+        i = bisect_left(keys, path)
+        while i < len(keys) and keys[i].startswith(path):
+            key = keys[i]
+            if len(key) == len(path) or key[len(path)] in ".[":
+                found.append(key)
+            i += 1
+        parts = path.split(".")
+        for n in range(1, len(parts)):
+            ancestor = ".".join(parts[:n])
+            if ancestor in self.provenance:
+                found.append(ancestor)
+        return found
+
+    def for_paths(self, fact_paths: tuple[str, ...]) -> list:
+        hit = self.cache.get(fact_paths)
+        if hit is not None:
+            return hit
+        refs = self.all_refs
+        if self.provenance and fact_paths:
+            keys = {key for p in fact_paths for key in self._matching(p)}
+            picked: dict[str, dict] = {}
+            for key in sorted(keys, key=self.order.__getitem__):    # in provenance order, as documented
+                prov = self.provenance[key]
+                ev_id = prov.get("evidence")
+                ref = dict(self.by_id.get(ev_id, {"id": ev_id})) if ev_id else {"id": "provenance"}
+                entry = picked.setdefault(ref["id"], ref)
+                if prov.get("lines"):
+                    lines = entry.setdefault("lines", [])
+                    lines.extend(x for x in prov["lines"] if x not in lines)
+                if prov.get("line_numbers"):
+                    numbers = entry.setdefault("line_numbers", [])
+                    numbers.extend(n for n in prov["line_numbers"] if n not in numbers)
+            if picked:
+                refs = list(picked.values())
+        self.cache[fact_paths] = refs
+        return refs
 
 
 def _waiver_for(waivers: list[Waiver], control_id: str, asset: dict, today: dt.date):
@@ -64,12 +93,6 @@ def _waiver_for(waivers: list[Waiver], control_id: str, asset: dict, today: dt.d
 def new_run_id(now: str | None = None) -> str:
     stamp = (now or utc_now()).replace("-", "").replace(":", "")
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
-
-
-def _observed(outcome_observed: list):
-    if len(outcome_observed) == 1:
-        return outcome_observed[0][1]
-    return {name: value for name, value in outcome_observed}
 
 
 class _Applicability:
@@ -107,12 +130,13 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
     asset = doc["asset"]
     facts = doc.get("facts") or {}
     collection_errors = doc.get("errors") or []
-    by_id, all_refs = _evidence_index(doc)
+    evidence = _DocumentEvidence(doc)
     findings = []
     applicable, skipped = applicability.split(asset)
     for control in skipped:
         counts["skip"] += 1
         by_severity[control.severity]["skip"] += 1
+    asset_id = asset["id"]
     for control in applicable:
         outcome = control.check.evaluate(facts)
         status = outcome.status
@@ -124,17 +148,18 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
                 counts["skip"] += 1
                 by_severity[control.severity]["skip"] += 1
                 continue
+        observed = outcome.observed
         finding = {
-            "asset_id": asset["id"], "control_id": control.id, "title": control.title,
+            "asset_id": asset_id, "control_id": control.id, "title": control.title,
             "status": status, "severity": control.severity, "message": outcome.message,
-            "observed": _observed(outcome.observed),
-            "evidence": _finding_evidence(control, doc, by_id, all_refs),
+            "observed": observed[0][1] if len(observed) == 1 else dict(observed),
+            "evidence": evidence.for_paths(control.check.fact_paths),
             "frameworks": control.frameworks, "mitigates": control.mitigates,
         }
         if status == ERROR:
             if collection_errors:
                 finding["error_kind"] = "not-collected"
-                finding["message"] += f" (collection of {asset['id']} reported: {collection_errors[0]['message']})"
+                finding["message"] += f" (collection of {asset_id} reported: {collection_errors[0]['message']})"
             else:
                 finding["error_kind"] = outcome.error_kind or "missing-fact"
         if status in (FAIL, ERROR) and waivers:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from controlcheck.checks import load_policies, run_check  # noqa: E402
 from controlcheck.checks.operators import version_key  # noqa: E402
+from controlcheck.reports.json_results import results_json  # noqa: E402
 from controlcheck.reports.junit import write_junit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,6 +227,11 @@ def main() -> None:
         t3 = time.perf_counter()
         rss_junit = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         xml_mib = out.stat().st_size / 2**20
+        t4 = time.perf_counter()
+        json_path = Path(tmp) / "results.json"
+        json_path.write_text(results_json(results), encoding="utf-8")
+        t5 = time.perf_counter()
+        json_mib = json_path.stat().st_size / 2**20
         s = results["summary"]["by_status"]
         print(f"assets={args.assets} controls={args.controls} evaluations={evaluations:,}")
         print(f"peak RSS before evaluation (facts in memory): {rss_before / 1024:.0f} MiB")
@@ -235,6 +241,7 @@ def main() -> None:
               f"controlcheck / floor = {(t1 - t0) / t_floor:.1f}x; verdicts agree: {agree}")
         print(f"junit to file: {t3 - t2:.2f} s, {xml_mib:.0f} MiB of XML, {xml_mib / (t3 - t2):.0f} MiB/s, "
               f"peak RSS {rss_junit / 1024:.0f} MiB")
+        print(f"results JSON to file: {t5 - t4:.2f} s, {json_mib:.0f} MiB, {json_mib / (t5 - t4):.0f} MiB/s")
         print(f"findings: pass={s['pass']} fail={s['fail']} error={s['error']}")
         if args.junit_xml_assets:
             compare_junit_writers(results, min(args.junit_xml_assets, args.assets), Path(tmp))

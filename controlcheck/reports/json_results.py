@@ -1,10 +1,34 @@
-"""The results document as JSON (docs/results.md)."""
+"""The results document as JSON (docs/results.md).
+
+Top-level keys are indented for a reader; each finding and each asset is one line of
+compact JSON. A million findings then serialise with the C encoder (json's indenting
+encoder is pure Python: 8.5 s per 100,000 findings against about 1 s this way) and a
+diff of two results files still shows one line per changed finding."""
 
 from __future__ import annotations
 
 import json
 
 from .base import ReportFormat, ReportInput
+
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": "))
+_PER_LINE_KEYS = ("findings", "assets")
+
+
+def results_json(doc: dict) -> str:
+    parts = ["{"]
+    last = len(doc) - 1
+    for i, (key, value) in enumerate(doc.items()):
+        comma = "," if i < last else ""
+        name = _ONE_LINE.encode(key)
+        if key in _PER_LINE_KEYS and isinstance(value, list) and value:
+            body = ",\n    ".join(map(_ONE_LINE.encode, value))
+            parts.append(f"  {name}: [\n    {body}\n  ]{comma}")
+        else:
+            text = json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")
+            parts.append(f"  {name}: {text}{comma}")
+    parts.append("}\n")
+    return "\n".join(parts)
 
 
 class JsonReport(ReportFormat):
@@ -15,4 +39,4 @@ class JsonReport(ReportFormat):
         doc = data.results
         if data.assessment is not None:
             doc = dict(doc, assessment=data.assessment)
-        return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+        return results_json(doc)

@@ -6,9 +6,14 @@ from __future__ import annotations
 import re
 
 from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts, parse_config, textfsm_parse, uptime_seconds
-from .cisco_common import redact_config  # noqa: F401 - the platform's redaction (collectors/netcli.py)
+from . import redaction
 
 PLATFORM = "cisco_ios"
+
+
+def redact_config(text: str) -> str:
+    """Every secret of this platform's table (parsers/redaction.py) replaced; what controls judge kept."""
+    return redaction.redact(PLATFORM, text)
 # exec-timeout when a line has none (IOS default: 10 minutes)
 DEFAULT_EXEC_TIMEOUT = 600
 _PHYSICAL = re.compile(r"^(Fast|Gigabit|TenGigabit|TwentyFiveGig|FortyGigabit|HundredGig|)Ethernet\d", re.I)

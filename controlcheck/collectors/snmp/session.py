@@ -175,10 +175,18 @@ class SnmpSession:
                 text = text.replace(secret, "***")
         return text
 
+    def endpoint_key(self) -> tuple:
+        """``(host, port, version, digest of the credential)``: what an agent's answer to this
+        session depends on (the digest keeps the secret out of any table)."""
+        return (self.host, self.port, self.version, self._credential_key(with_community=True))
+
     # -- lifecycle --------------------------------------------------------------------------
-    def _credential_key(self) -> str:
+    def _credential_key(self, with_community: bool = False) -> str:
         if self.version != "3":
-            return "community"
+            if not with_community:
+                return "community"
+            return "community-" + hashlib.sha256((self.__community or "").encode(
+                "utf-8", "surrogateescape")).hexdigest()
         digest = hashlib.sha256("\0".join(str(x) for x in (
             self.user, self.auth_protocol, self.__auth_key, self.priv_protocol, self.__priv_key)).encode(
             "utf-8", "surrogateescape")).hexdigest()

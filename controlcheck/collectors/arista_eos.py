@@ -12,3 +12,7 @@ class AristaEOSCollector(NetworkCliCollector):
     parsers = arista_eos
     default_kind = "switch"
     privileged = True     # 'show running-config' needs privileged EXEC
+
+    def gather_more(self, session, builder) -> None:
+        """EOS needs no command beyond version and running-config: the config holds every
+        fact the network controls read (management ssh/telnet/api are config stanzas)."""

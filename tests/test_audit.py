@@ -86,10 +86,12 @@ def test_a_killed_audit_is_reported_incomplete_by_the_next(lab, tmp_path):
                                     known_hosts=sim.write_known_hosts(tmp_path / "kh"))
         proc = subprocess.Popen([sys.executable, "-m", "controlcheck", "audit", "-i", str(inventory), "--out",
                                  str(out)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (out / "controlcheck.db").exists():
+        # kill it once it is inside collection: the device has been asked the command it hangs on
+        asked = "rtr-stuck: cli show running-config"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and asked not in sim.log and proc.poll() is None:
             time.sleep(0.1)
-        time.sleep(2)
+        assert asked in sim.log, "the audit never reached the hung device"
         proc.kill()
         proc.wait()
     code, stdout, err = run_cli("audit", "-i", str(lab["inventory"]), "--out", str(out), "--format", "json")

@@ -275,7 +275,7 @@ class SshSimulator:
             if command is not None:
                 self._serve_exec(channel, device, command)
             else:
-                _CliShell(channel, device, self._stop).run()
+                _CliShell(channel, device, self._stop, self.log).run()
         except (OSError, EOFError, paramiko.SSHException):
             pass
         finally:
@@ -312,10 +312,12 @@ class _CliShell:
 
     SILENT = {"terminal length 0", "terminal width 511", "terminal pager 0", "terminal no monitor"}
 
-    def __init__(self, channel: paramiko.Channel, device: SimDevice, stop: threading.Event):
+    def __init__(self, channel: paramiko.Channel, device: SimDevice, stop: threading.Event,
+                 log: list[str] | None = None):
         self.channel = channel
         self.device = device
         self.stop = stop
+        self.log = log if log is not None else []   # what was asked (tests await a command)
         self.privileged = device.login_privilege >= 15
         self.config_mode = False
 
@@ -374,6 +376,7 @@ class _CliShell:
     def handle(self, command: str) -> None:
         if not command:
             return
+        self.log.append(f"{self.device.name}: cli {command}")
         if self.device.hangs(command):
             self.stop.wait(3600)
             return

@@ -4,7 +4,7 @@ Layout of the output folder::
 
     <out>/controlcheck.db               run history (SQLite)
     <out>/runs/<run id>/facts/          facts documents and raw evidence of that run
-    <out>/report.html, results.json ... the reports of the latest run
+    <out>/report.html, report.pdf ...  the reports of the latest run (each format's ``file_name``)
     <out>/treatment/<Department>.md     treatment-plan requests of the latest run
 
 Only one audit runs against a store at a time (``RunStore.lock``). Facts documents are
@@ -26,25 +26,11 @@ from .collect import collect_inventory
 from .errors import EnvironmentStopped
 from .files import write_atomic
 from .inventory import Asset, load_inventory
-from .reports import REGISTRY, ReportInput, get_format
+from .reports import ReportInput, format_names, get_format
 from .risk import assess, load_register, treatment_plans
 from .risk.register import builtin_control_ids
 from .store import RunStore, resolve_db
 from .vocabulary import DEFAULT_FAIL_ON, SEVERITIES
-
-# report format -> file name in the output folder (formats not yet installed are skipped)
-REPORT_FILES = {
-    "html": "report.html",
-    "json": "results.json",
-    "junit": "results.xml",
-    "xlsx": "report.xlsx",
-    "csv": "findings.csv",
-    "oscal": "assessment-results.oscal.json",
-    "sarif": "results.sarif",
-    "markdown": "summary.md",
-    "evidence": "evidence-bundle.zip",
-}
-
 
 @dataclass
 class AuditOptions:
@@ -54,7 +40,7 @@ class AuditOptions:
     policy_paths: list[Path] = field(default_factory=list)
     waivers: Path | None = None
     risks: Path | None = None
-    formats: list[str] = field(default_factory=lambda: list(REPORT_FILES))
+    formats: list[str] = field(default_factory=lambda: format_names(audit=True))
     concurrency: int | None = None
     trust_on_first_use: bool | None = None
     fail_on: str = DEFAULT_FAIL_ON
@@ -136,7 +122,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
     policy_set = load_policies(list(options.policy_paths) or None)
     waivers = load_waivers(options.waivers) if options.waivers else None
     register = load_register(options.risks, known_controls=builtin_control_ids() | {c.id for c in policy_set.controls})
-    formats = [f for f in options.formats if f in REGISTRY and f in REPORT_FILES]
+    chosen = [f for f in options.formats if f in format_names(audit=True)]
 
     out_dir = options.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -171,7 +157,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
             # (exit 4) but 'controlcheck report' can write it again from the store.
             with _environment_stops():
                 history = store.history()
-                reports = write_reports(out_dir, formats, ReportInput(results, assessment, history,
+                reports = write_reports(out_dir, chosen, ReportInput(results, assessment, history,
                                                                       facts_dir=facts_dir))
                 treatment = write_treatment(out_dir / "treatment", assessment)
     finally:
@@ -184,12 +170,13 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
                                           for d in collected.documents if d.get("errors")})
 
 
-def write_reports(out_dir: Path, formats: list[str], data: ReportInput) -> dict[str, Path]:
+def write_reports(out_dir: Path, names: list[str], data: ReportInput) -> dict[str, Path]:
+    """Each format's report in the output folder under its ``file_name``."""
     written = {}
-    for name in formats:
+    for name in names:
         fmt = get_format(name)
         content = fmt.render(data)
-        path = out_dir / REPORT_FILES[name]
+        path = out_dir / fmt.file_name
         write_atomic(path, content)
         written[name] = path
     return written

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..audit import REPORT_FILES, AuditOptions, run_audit, summary_lines
+from ..audit import AuditOptions, run_audit, summary_lines
 from ..inventory import load_inventory
 from ..progress import collection_progress
+from ..reports import format_names
 from .common import (concurrency_option, exit_code_for, fail_on_option, handle_errors, inventory_option,
                      policies_option, risks_option, trust_option, waivers_option)
 
@@ -38,7 +39,7 @@ def run_and_summarise(options: AuditOptions) -> int:
 @policies_option()
 @waivers_option()
 @risks_option()
-@click.option("--format", "formats", multiple=True, type=click.Choice(sorted(REPORT_FILES)),
+@click.option("--format", "formats", multiple=True, type=click.Choice(format_names(audit=True)),
               help="report formats to write (repeatable; default: all)")
 @concurrency_option()
 @trust_option()
@@ -50,7 +51,7 @@ def audit_command(inventory_path, out_dir, db, policy_paths, waivers_path, risks
     Exit 0 nothing failing at or above --fail-on, 1 failing findings, 2 invalid input or
     another audit running, 3 some assets not (fully) collected."""
     options = AuditOptions(inventory=inventory_path, out_dir=out_dir, db=db, policy_paths=list(policy_paths),
-                           waivers=waivers_path, risks=risks_path, formats=list(formats) or list(REPORT_FILES),
+                           waivers=waivers_path, risks=risks_path, formats=list(formats) or format_names(audit=True),
                            concurrency=concurrency, trust_on_first_use=trust_on_first_use or None, fail_on=fail_on)
     sys.exit(run_and_summarise(options))
 

@@ -12,7 +12,7 @@ from ..checks.baseline import apply_baseline
 from ..configs import check_configs
 from ..errors import InputError
 from ..inventory import load_inventory
-from ..reports import ReportInput, get_format
+from ..reports import ReportInput, format_names, get_format
 from .common import (exit_code_for, fail_on_option, handle_errors, output_option, policies_option, waivers_option,
                      write_output)
 
@@ -30,7 +30,8 @@ from .common import (exit_code_for, fail_on_option, handle_errors, output_option
 @click.option("--jobs", type=click.IntRange(1, 64), help="with --configs: parsing processes (default: the CPUs, at most 4)")
 @policies_option()
 @waivers_option()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "html", "markdown", "csv"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(format_names(results_only=True)), default="text",
+              show_default=True)
 @output_option(help="write the results here (default: stdout)")
 @fail_on_option()
 @handle_errors
@@ -43,6 +44,9 @@ def check_command(facts_path: Path | None, configs_path: Path | None, inventory_
     3 some assets were not (fully) collected or some files were not recognised."""
     if bool(facts_path) == bool(configs_path):
         raise InputError("give either --facts or --configs")
+    report = get_format(fmt)
+    if report.binary and output in (None, "-"):
+        raise InputError(f"--format {fmt} is binary: give -o FILE")
     if (inventory_path or platform or jobs) and not configs_path:
         raise InputError("--inventory, --platform and --jobs go with --configs")
     policy_set = load_policies(list(policy_paths))
@@ -55,7 +59,7 @@ def check_command(facts_path: Path | None, configs_path: Path | None, inventory_
         results = run_check(load_facts(facts_path), policy_set, waivers=waivers, fail_on=fail_on)
     if baseline_path:
         apply_baseline(results, baseline_path)
-    write_output(get_format(fmt).render(ReportInput(results)), output)
+    write_output(report.render(ReportInput(results)), output)
     summary = results["summary"]
     for name in summary.get("unrecognised_files") or []:
         click.echo(f"controlcheck: warning: {name}: not a configuration of a known platform; skipped "

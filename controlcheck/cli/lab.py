@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..audit import REPORT_FILES, AuditOptions
+from ..audit import AuditOptions
 from ..lab import fleet as lab_fleet
 from ..outcome import EXIT_FAILING, EXIT_OK
+from ..reports import get_format
 from .audit import run_and_summarise
 from .common import handle_errors
 
@@ -71,7 +72,7 @@ def demo_command(out_dir: Path) -> None:
         for note in fleet.notes:
             click.echo(f"note: {note}", err=True)
         code = run_and_summarise(AuditOptions(inventory=fleet.inventory, out_dir=out_dir))
-    html = out_dir / REPORT_FILES["html"]
+    html = out_dir / get_format("html").file_name
     click.echo(f"\nHTML report: {html}" if html.exists() else f"\nreports: {out_dir}")
     click.echo(f"run it again to see a trend: controlcheck demo; history: controlcheck trend --db "
                f"{out_dir / 'controlcheck.db'}")

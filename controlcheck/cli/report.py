@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..reports import REGISTRY, ReportInput, get_format
+from ..reports import ReportInput, format_names, get_format
 from ..reports.evidence import read_manifest, verify_bundle
 from ..risk import assess_results, load_results
 from ..store import RunStore, resolve_db
@@ -27,8 +27,9 @@ from .common import EXIT_FAILING, db_option, handle_errors, risks_option, text_o
 @click.option("--facts", "facts_dir", type=click.Path(path_type=Path, file_okay=False),
               help="directory of the facts documents and raw evidence (the evidence bundle packs them; "
                    "default: where the run recorded them)")
-@click.option("--format", "fmt", required=True, type=click.Choice(sorted(REGISTRY)))
-@click.option("-o", "--output", help="write the report here (default: stdout; required for xlsx and evidence)")
+@click.option("--format", "fmt", required=True, type=click.Choice(format_names()))
+@click.option("-o", "--output", help="write the report here (default: stdout; required for the binary formats "
+                                     "xlsx, pdf and evidence)")
 @handle_errors
 def report_command(db: str | None, run: str | None, results_path: Path | None, risks_path: Path | None,
                    facts_dir: Path | None, fmt: str, output: str | None) -> None:

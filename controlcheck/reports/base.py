@@ -1,4 +1,11 @@
-"""The report interface: one class per format, one method (after pip-audit's _format)."""
+"""The report interface: one class per format, one method (after pip-audit's _format).
+
+A format class describes itself: ``name`` is its ``--format`` choice (``report``, ``check``,
+``audit``), ``file_name`` the file ``audit`` writes in its output folder (None: not written
+by ``audit``), ``binary`` whether it needs ``-o FILE``, and ``needs_run`` whether it needs
+more than a check's results (a stored run's assessment, history or facts), so ``check
+--format`` offers only the formats that render from results alone. Heavy libraries are
+imported inside ``render`` so listing the formats stays cheap."""
 
 from __future__ import annotations
 
@@ -13,18 +20,23 @@ class ReportInput:
     (docs/results.md); ``assessment`` the risk assessment (risk register, CAI, treatment)
     when one was made; ``history`` the stored runs' summaries, oldest first
     (``RunStore.history``); ``facts_dir`` the directory of the run's facts documents and raw
-    evidence, which the evidence bundle packs."""
+    evidence, which the evidence bundle packs; ``finding_history`` the failing spells of
+    findings from the run history (``RunStore.finding_history``), for finding age and time
+    to remediate; ``settings`` the inventory's settings (organisation name)."""
 
     results: dict
     assessment: dict | None = None
     history: list[dict] = field(default_factory=list)
     facts_dir: Path | None = None
+    finding_history: list[dict] | None = None
+    settings: dict = field(default_factory=dict)
 
 
 class ReportFormat(ABC):
     name: str = ""
-    suffix: str = ""
+    file_name: str | None = None
     binary: bool = False
+    needs_run: bool = False
 
     @abstractmethod
     def render(self, data: ReportInput) -> str | bytes:

@@ -30,7 +30,7 @@ def finding_rows(results: dict):
 
 class CsvReport(ReportFormat):
     name = "csv"
-    suffix = ".csv"
+    file_name = "findings.csv"
 
     def render(self, data: ReportInput) -> str:
         buf = io.StringIO()

@@ -255,7 +255,8 @@ def _cross_check(contents: dict[str, bytes]) -> list[str]:
 
 class EvidenceReport(ReportFormat):
     name = "evidence"
-    suffix = ".zip"
+    file_name = "evidence-bundle.zip"
+    needs_run = True
     binary = True
 
     def render(self, data: ReportInput) -> bytes:

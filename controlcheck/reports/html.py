@@ -227,181 +227,240 @@ def _evidence_html(finding: dict) -> str:
     return "".join(out)
 
 
+def header_html(run: dict, title: str = "controlcheck audit report") -> str:
+    return (f'<header><h1>{e(title)}</h1><div class="muted">run <code>{e(run.get("id", ""))}'
+            f'</code> &middot; started {e(run.get("started_at", ""))} &middot; finished '
+            f'{e(run.get("finished_at", ""))} &middot; controlcheck '
+            f'{e((run.get("tool") or {}).get("version", __version__))}</div></header>')
+
+
+def cai_change(cai: float | None, history: list[dict]) -> str:
+    """``+2.5 since run #7``, or "" when there is no earlier run with a CAI."""
+    if len(history) >= 2 and history[-2].get("cai") is not None and cai is not None:
+        return f"{cai - history[-2]['cai']:+.1f} since run #{history[-2]['id']}"
+    return ""
+
+
+def summary_section(data: ReportInput, counts: dict[str, int], assets: list[dict]) -> str:
+    """CAI and counts as cards, collection gaps, expired waivers, risks by rating, the trend."""
+    results, assessment = data.results, data.assessment
+    summary = results.get("summary") or {}
+    cards = []
+    if assessment:
+        cai = assessment["cai"]["overall"].get("value")
+        change = cai_change(cai, data.history)
+        change = f'<span class="muted">{e(change)}</span>' if change else ""
+        cards.append(f'<div class="card cai" id="cai">Compliance Adherence Index<b>{_cai_text(cai)}</b>{change}</div>')
+    cards.append(f'<div class="card">assets<b>{e(summary.get("assets", len(assets)))}</b></div>')
+    for st in ("fail", "error", "waived", "pass"):
+        cards.append(f'<div class="card">{STATUS_LABEL[st]}<b style="color:{STATUS_COLOUR[st]}">{counts[st]}</b></div>')
+    cards.append(f'<div class="card">not applicable<b class="muted">{counts["skip"]}</b></div>')
+    out = ['<section id="summary"><h2>Summary</h2><div class="cards">' + "".join(cards) + "</div>"]
+    incomplete = summary.get("incomplete_assets") or []
+    if incomplete:
+        out.append(f'<p class="err">Not (fully) collected: {e(", ".join(incomplete))}. Their missing facts are '
+                   f'<b>error</b> findings, never passes.</p>')
+    for w in (results.get("waivers") or {}).get("expired") or []:
+        out.append(f'<p class="err">Waiver for {e(w.get("control"))} ({e(w.get("file", ""))}:{e(w.get("line", ""))}) '
+                   f'expired on {e(w.get("expires"))} and no longer applies.</p>')
+    if assessment:
+        by_rating = assessment["summary"]["by_residual_rating"]
+        colours = {b["rating"]: b["colour"] for b in assessment["config"]["legend"]}
+        chips = " ".join(f"{_chip(k, colours.get(k, '#777'))} {v}" for k, v in by_rating.items())
+        out.append(f"<p>Risks by residual rating: {chips}</p>")
+    out.append(f"<h3>CAI trend</h3>{trend_svg(data.history)}</section>")
+    return "".join(out)
+
+
+def _by_residual(risks: list[dict]) -> list[dict]:
+    return sorted(risks, key=lambda r: (-r["residual_score"], r["id"]))
+
+
+def heatmap_section(assessment: dict) -> str:
+    legend, risks = assessment["config"]["legend"], assessment.get("risks") or []
+    return (f'<h2>Risk heat map</h2><div class="row">{heatmap_svg(risks, legend, "inherent")}'
+            f'{heatmap_svg(risks, legend, "residual")}</div>{_legend(legend)}'
+            f'<p class="muted">{e(assessment["config"]["residual_formula"])}, reduction '
+            f'{e(assessment["config"]["reduction"])}; effectiveness is the severity-weighted pass share of '
+            f'the risk\'s controls on in-scope assets (errors count as not effective).</p>')
+
+
+def _evidence_summary(r: dict) -> str:
+    c = r.get("counts") or {}
+    return {"evidence": f"{c.get('pass', 0)} pass, {c.get('fail', 0)} fail, {c.get('error', 0)} error, "
+                        f"{c.get('waived', 0)} waived",
+            "no-evidence": "no evidence", "no-automated-evidence": "no automated evidence"
+            }.get(r.get("evidence_status"), r.get("evidence_status", ""))
+
+
+def risk_table(risks: list[dict]) -> str:
+    rows = ['<h2>Risks and their evidence</h2><table id="risk-table"><thead><tr><th>risk</th><th>owner</th>'
+            '<th>inherent</th><th class="num">effectiveness</th><th>residual</th><th>evidence</th></tr>'
+            '</thead><tbody>']
+    for r in _by_residual(risks):
+        rows.append(f'<tr class="risk" id="risk-{e(r["id"])}"><td><b>{e(r["id"])}</b> {e(r["title"])}</td>'
+                    f'<td>{e(r.get("owner"))}</td><td>{e(r["likelihood"])}&times;{e(r["impact"])} = '
+                    f'{_chip(str(r["inherent_score"]) + " " + r["inherent_rating"], r["inherent_colour"])}</td>'
+                    f'<td class="num">{_pct(r.get("effectiveness"))}</td><td>'
+                    f'{_chip(format(r["residual_score"], ".1f") + " " + r["residual_rating"], r["residual_colour"])}</td>'
+                    f'<td>{e(_evidence_summary(r))}</td></tr>')
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def risk_details(r: dict, limit: int = 200) -> str:
+    """One risk's statement, controls, failing findings with evidence, and remediation."""
+    failing = r.get("failing") or []
+    inner = [f'<p><b>Source:</b> {e(r.get("risk_source"))}. <b>Vulnerability:</b> {e(r.get("vulnerability"))}. '
+             f'<b>Threat:</b> {e(r.get("threat"))}.</p><p class="muted">{e(r.get("rationale"))}</p>']
+    if r.get("note"):
+        inner.append(f"<p><i>{e(r['note'])}</i></p>")
+    inner.append(f'<p>Controls: {e(", ".join(r.get("controls") or []) or "none")}</p>')
+    if failing:
+        inner.append("<table><thead><tr><th>asset</th><th>control</th><th>severity</th><th>what was seen</th>"
+                     "<th>evidence</th></tr></thead><tbody>")
+        for item in failing[:limit]:
+            inner.append(f'<tr><td>{e(item["asset_id"])}</td><td>{e(item["control_id"])} '
+                         f'{_status(item["status"])}</td><td class="sev sev-{e(item["severity"])}">'
+                         f'{e(item["severity"])}</td><td>{e(item.get("message", ""))}</td>'
+                         f'<td>{_evidence_html(item)}</td></tr>')
+        inner.append("</tbody></table>")
+        if len(failing) > limit:
+            inner.append(f"<p class=\"muted\">... and {len(failing) - limit} more failing findings "
+                         f"(see the findings below).</p>")
+    for a in r.get("actions") or []:
+        inner.append(f'<p><b>Remediation</b> for {e(a["control_id"])} ({e(a.get("title", ""))}) on '
+                     f'{len(a.get("assets") or [])} asset(s): {e(a.get("remediation", ""))}</p>')
+    return (f'<details class="risk-evidence"><summary>{e(r["id"])} {e(r["title"])} &mdash; '
+            f'{len(failing)} failing</summary>{"".join(inner)}</details>')
+
+
+def cai_breakdown_section(assessment: dict) -> str:
+    out = ['<section id="cai-breakdown"><h2>CAI by breakdown</h2><div class="row">']
+    for breakdown in ("framework", "kind", "site", "owner"):
+        groups = (assessment["cai"].get("by") or {}).get(breakdown) or {}
+        rows = "".join(f'<tr><td>{e(k)}</td><td class="num">{_cai_text(v.get("value"))}</td><td class="num">'
+                       f'{v.get("pass", 0)}</td><td class="num">{v.get("fail", 0)}</td><td class="num">'
+                       f'{v.get("error", 0)}</td></tr>' for k, v in groups.items())
+        out.append(f'<div><h3>by {e(breakdown)}</h3><table><thead><tr><th>{e(breakdown)}</th><th class="num">CAI'
+                   f'</th><th class="num">pass</th><th class="num">fail</th><th class="num">error</th></tr></thead>'
+                   f'<tbody>{rows}</tbody></table></div>')
+    out.append("</div></section>")
+    return "".join(out)
+
+
+def _filters(assets: list[dict], counts: dict[str, int]) -> str:
+    kinds = sorted({a.get("kind") or "unknown" for a in assets})
+    out = ['<div class="filters" id="filters"><fieldset><legend>severity</legend>']
+    out += [f'<label><input type="checkbox" name="severity" value="{s}" checked> {s}</label>'
+            for s in reversed(SEVERITIES)]
+    out.append("</fieldset><fieldset><legend>status</legend>")
+    out += [f'<label><input type="checkbox" name="status" value="{s}"{" checked" if s in DEFAULT_STATUSES else ""}>'
+            f' {STATUS_LABEL[s]} ({counts[s]})</label>' for s in ("fail", "error", "waived", "pass")]
+    out.append("</fieldset><fieldset><legend>kind</legend>")
+    out += [f'<label><input type="checkbox" name="kind" value="{e(k)}" checked> {e(k)}</label>' for k in kinds]
+    out.append('</fieldset> <span id="shown-count" class="muted"></span></div>')
+    return "".join(out)
+
+
+def _finding_row(f: dict, results: dict) -> str:
+    c = control(results, f["control_id"])
+    refs = frameworks_text(f.get("frameworks") or c.get("frameworks"))
+    waiver = ""
+    if f.get("waiver"):
+        w = f["waiver"]
+        waiver = (f'<div class="muted">waived until {e(w.get("expires"))} by {e(w.get("approver"))}: '
+                  f'{e(w.get("justification"))}</div>')
+    remediation = e(c.get("remediation", "")) if f["status"] != "pass" else ""
+    return (f'<tr class="finding" data-status="{e(f["status"])}" data-severity="{e(f["severity"])}">'
+            f'<td>{_status(f["status"])}</td><td class="sev sev-{e(f["severity"])}">{e(f["severity"])}</td>'
+            f'<td><b>{e(f["control_id"])}</b><br>{e(f.get("title") or c.get("title", ""))}'
+            f'<div class="muted">{e(refs)}</div></td><td>{e(f.get("message", ""))}{waiver}'
+            f'{_evidence_html(f)}</td><td>{remediation}</td></tr>')
+
+
+def _asset_section(a: dict, fs: list[dict], results: dict) -> str:
+    n_fail = sum(f["status"] == "fail" for f in fs)
+    n_err = sum(f["status"] == "error" for f in fs)
+    errors = a.get("errors") or []
+    meta = " &middot; ".join(e(x) for x in (a.get("kind"), a.get("platform"), a.get("address"), a.get("site"),
+                                            a.get("owner")) if x)
+    out = [f'<section class="asset" data-kind="{e(a.get("kind") or "unknown")}" '
+           f'data-errors="{1 if errors else 0}" id="asset-{e(a["id"])}"><details{" open" if n_fail or n_err else ""}>'
+           f'<summary>{e(a["id"])} <span class="muted">{meta}</span> &mdash; {n_fail} fail, {n_err} error, '
+           f'{sum(f["status"] == "pass" for f in fs)} pass</summary>']
+    for err in errors:
+        out.append(f'<p class="err">collection error: {e(err.get("source"))}: {e(err.get("message"))}</p>')
+    out.append('<table class="findings"><thead><tr><th>status</th><th>severity</th><th>control</th>'
+               '<th>what was seen (evidence)</th><th>remediation</th></tr></thead><tbody>')
+    out += [_finding_row(f, results) for f in fs]
+    out.append('</tbody></table><p class="muted none-shown hidden">No finding matches the filters.</p>'
+               '</details></section>')
+    return "".join(out)
+
+
+def findings_section(results: dict, assets: list[dict], by_asset: dict[str, list[dict]],
+                     counts: dict[str, int]) -> str:
+    """Every asset worst first, its findings worst first, behind the severity/status/kind filters."""
+    def asset_key(a: dict):
+        fs = by_asset.get(a["id"], [])
+        worst = min((STATUS_RANK.get(f["status"], 9) for f in fs), default=9)
+        return (worst, -sum(f["status"] == "fail" for f in fs), a["id"])
+
+    out = ['<section id="findings"><h2>Findings by asset</h2>' + _filters(assets, counts)]
+    for a in sorted(assets, key=asset_key):
+        fs = sorted(by_asset.get(a["id"], []), key=lambda f: (STATUS_RANK.get(f["status"], 9),
+                                                              -SEV_RANK.get(f["severity"], 0), f["control_id"]))
+        out.append(_asset_section(a, fs, results))
+    out.append("</section>")
+    return "".join(out)
+
+
+def findings_by_asset(results: dict) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The assets (plus any a finding names that the results do not list) and their findings."""
+    assets = list(results.get("assets") or [])
+    by_asset: dict[str, list[dict]] = defaultdict(list)
+    for f in results.get("findings") or []:
+        by_asset[f["asset_id"]].append(f)
+    known = asset_index(results)
+    for asset_id in by_asset:
+        if asset_id not in known:
+            known[asset_id] = {"id": asset_id, "kind": "unknown"}
+            assets.append(known[asset_id])
+    return assets, by_asset
+
+
+def page(title: str, body: list[str], css: str = CSS, script: str | None = SCRIPT) -> str:
+    """The HTML document around the sections; the CSP admits only the one inline script."""
+    script_src = "'none'"
+    if script:
+        script_hash = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        script_src = f"'sha256-{script_hash}'"
+    csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {script_src}; "
+           "base-uri 'none'; form-action 'none'")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{e(title)}</title><style>{css}</style></head>\n<body>\n"
+            + "\n".join(body) + (f"\n<script>{script}</script>" if script else "") + "\n</body></html>\n")
+
+
 class HtmlReport(ReportFormat):
     name = "html"
-    suffix = ".html"
+    file_name = "report.html"
 
     def render(self, data: ReportInput) -> str:
         results, assessment = data.results, data.assessment
         run = results.get("run") or {}
-        assets = results.get("assets") or []
-        by_asset: dict[str, list[dict]] = defaultdict(list)
-        for f in results.get("findings") or []:
-            by_asset[f["asset_id"]].append(f)
-        known = asset_index(results)
-        for asset_id in by_asset:
-            if asset_id not in known:
-                assets = [*assets, {"id": asset_id, "kind": "unknown"}]
-                known[asset_id] = assets[-1]
+        assets, by_asset = findings_by_asset(results)
         counts = counts_by_status(results)
-        summary = results.get("summary") or {}
-        body: list[str] = []
-
-        body.append(f'<header><h1>controlcheck audit report</h1><div class="muted">run <code>{e(run.get("id", ""))}'
-                    f'</code> &middot; started {e(run.get("started_at", ""))} &middot; finished '
-                    f'{e(run.get("finished_at", ""))} &middot; controlcheck {e((run.get("tool") or {}).get("version", __version__))}'
-                    f'</div></header>')
-
-        # -- summary
-        cards = []
+        body = [header_html(run), summary_section(data, counts, assets)]
         if assessment:
-            cai = assessment["cai"]["overall"].get("value")
-            change = ""
-            if len(data.history) >= 2 and data.history[-2].get("cai") is not None and cai is not None:
-                change = f'<span class="muted">{cai - data.history[-2]["cai"]:+.1f} since run #{e(data.history[-2]["id"])}</span>'
-            cards.append(f'<div class="card cai" id="cai">Compliance Adherence Index<b>{_cai_text(cai)}</b>{change}</div>')
-        cards.append(f'<div class="card">assets<b>{e(summary.get("assets", len(assets)))}</b></div>')
-        for st in ("fail", "error", "waived", "pass"):
-            cards.append(f'<div class="card">{STATUS_LABEL[st]}<b style="color:{STATUS_COLOUR[st]}">{counts[st]}</b></div>')
-        cards.append(f'<div class="card">not applicable<b class="muted">{counts["skip"]}</b></div>')
-        body.append('<section id="summary"><h2>Summary</h2><div class="cards">' + "".join(cards) + "</div>")
-        incomplete = summary.get("incomplete_assets") or []
-        if incomplete:
-            body.append(f'<p class="err">Not (fully) collected: {e(", ".join(incomplete))}. Their missing facts are '
-                        f'<b>error</b> findings, never passes.</p>')
-        for w in (results.get("waivers") or {}).get("expired") or []:
-            body.append(f'<p class="err">Waiver for {e(w.get("control"))} ({e(w.get("file", ""))}:{e(w.get("line", ""))}) '
-                        f'expired on {e(w.get("expires"))} and no longer applies.</p>')
-        if assessment:
-            by_rating = assessment["summary"]["by_residual_rating"]
-            colours = {b["rating"]: b["colour"] for b in assessment["config"]["legend"]}
-            chips = " ".join(f"{_chip(k, colours.get(k, '#777'))} {v}" for k, v in by_rating.items())
-            body.append(f"<p>Risks by residual rating: {chips}</p>")
-        body.append(f"<h3>CAI trend</h3>{trend_svg(data.history)}</section>")
-
-        # -- risks
-        if assessment:
-            legend = assessment["config"]["legend"]
             risks = assessment.get("risks") or []
-            body.append('<section id="risks"><h2>Risk heat map</h2>')
-            body.append(f'<div class="row">{heatmap_svg(risks, legend, "inherent")}'
-                        f'{heatmap_svg(risks, legend, "residual")}</div>{_legend(legend)}')
-            body.append(f'<p class="muted">{e(assessment["config"]["residual_formula"])}, reduction '
-                        f'{e(assessment["config"]["reduction"])}; effectiveness is the severity-weighted pass share of '
-                        f'the risk\'s controls on in-scope assets (errors count as not effective).</p>')
-            body.append('<h2>Risks and their evidence</h2><table id="risk-table"><thead><tr><th>risk</th><th>owner</th>'
-                        '<th>inherent</th><th class="num">effectiveness</th><th>residual</th><th>evidence</th></tr>'
-                        '</thead><tbody>')
-            for r in sorted(risks, key=lambda r: (-r["residual_score"], r["id"])):
-                c = r.get("counts") or {}
-                ev = {"evidence": f"{c.get('pass', 0)} pass, {c.get('fail', 0)} fail, {c.get('error', 0)} error, "
-                                  f"{c.get('waived', 0)} waived",
-                      "no-evidence": "no evidence", "no-automated-evidence": "no automated evidence"
-                      }.get(r.get("evidence_status"), r.get("evidence_status", ""))
-                body.append(f'<tr class="risk" id="risk-{e(r["id"])}"><td><b>{e(r["id"])}</b> {e(r["title"])}</td>'
-                            f'<td>{e(r.get("owner"))}</td><td>{e(r["likelihood"])}&times;{e(r["impact"])} = '
-                            f'{_chip(str(r["inherent_score"]) + " " + r["inherent_rating"], r["inherent_colour"])}</td>'
-                            f'<td class="num">{_pct(r.get("effectiveness"))}</td><td>'
-                            f'{_chip(format(r["residual_score"], ".1f") + " " + r["residual_rating"], r["residual_colour"])}</td>'
-                            f'<td>{e(ev)}</td></tr>')
-            body.append("</tbody></table>")
-            for r in sorted(risks, key=lambda r: (-r["residual_score"], r["id"])):
-                failing = r.get("failing") or []
-                inner = [f'<p><b>Source:</b> {e(r.get("risk_source"))}. <b>Vulnerability:</b> {e(r.get("vulnerability"))}. '
-                         f'<b>Threat:</b> {e(r.get("threat"))}.</p><p class="muted">{e(r.get("rationale"))}</p>']
-                if r.get("note"):
-                    inner.append(f"<p><i>{e(r['note'])}</i></p>")
-                inner.append(f'<p>Controls: {e(", ".join(r.get("controls") or []) or "none")}</p>')
-                if failing:
-                    inner.append("<table><thead><tr><th>asset</th><th>control</th><th>severity</th><th>what was seen</th>"
-                                 "<th>evidence</th></tr></thead><tbody>")
-                    for item in failing[:200]:
-                        inner.append(f'<tr><td>{e(item["asset_id"])}</td><td>{e(item["control_id"])} '
-                                     f'{_status(item["status"])}</td><td class="sev sev-{e(item["severity"])}">'
-                                     f'{e(item["severity"])}</td><td>{e(item.get("message", ""))}</td>'
-                                     f'<td>{_evidence_html(item)}</td></tr>')
-                    inner.append("</tbody></table>")
-                    if len(failing) > 200:
-                        inner.append(f"<p class=\"muted\">... and {len(failing) - 200} more failing findings "
-                                     f"(see the findings below).</p>")
-                for a in r.get("actions") or []:
-                    inner.append(f'<p><b>Remediation</b> for {e(a["control_id"])} ({e(a.get("title", ""))}) on '
-                                 f'{len(a.get("assets") or [])} asset(s): {e(a.get("remediation", ""))}</p>')
-                body.append(f'<details class="risk-evidence"><summary>{e(r["id"])} {e(r["title"])} &mdash; '
-                            f'{len(failing)} failing</summary>{"".join(inner)}</details>')
-            body.append("</section>")
-
-            # -- CAI by breakdown
-            body.append('<section id="cai-breakdown"><h2>CAI by breakdown</h2><div class="row">')
-            for breakdown in ("framework", "kind", "site", "owner"):
-                groups = (assessment["cai"].get("by") or {}).get(breakdown) or {}
-                rows = "".join(f'<tr><td>{e(k)}</td><td class="num">{_cai_text(v.get("value"))}</td><td class="num">'
-                               f'{v.get("pass", 0)}</td><td class="num">{v.get("fail", 0)}</td><td class="num">'
-                               f'{v.get("error", 0)}</td></tr>' for k, v in groups.items())
-                body.append(f'<div><h3>by {e(breakdown)}</h3><table><thead><tr><th>{e(breakdown)}</th><th class="num">CAI'
-                            f'</th><th class="num">pass</th><th class="num">fail</th><th class="num">error</th></tr></thead>'
-                            f'<tbody>{rows}</tbody></table></div>')
-            body.append("</div></section>")
-
-        # -- findings
-        kinds = sorted({a.get("kind") or "unknown" for a in assets})
-        present_sev = [s for s in reversed(SEVERITIES)]
-        filters = ['<div class="filters" id="filters"><fieldset><legend>severity</legend>']
-        filters += [f'<label><input type="checkbox" name="severity" value="{s}" checked> {s}</label>' for s in present_sev]
-        filters.append("</fieldset><fieldset><legend>status</legend>")
-        filters += [f'<label><input type="checkbox" name="status" value="{s}"{" checked" if s in DEFAULT_STATUSES else ""}>'
-                    f' {STATUS_LABEL[s]} ({counts[s]})</label>' for s in ("fail", "error", "waived", "pass")]
-        filters.append("</fieldset><fieldset><legend>kind</legend>")
-        filters += [f'<label><input type="checkbox" name="kind" value="{e(k)}" checked> {e(k)}</label>' for k in kinds]
-        filters.append('</fieldset> <span id="shown-count" class="muted"></span></div>')
-        body.append('<section id="findings"><h2>Findings by asset</h2>' + "".join(filters))
-
-        def asset_key(a: dict):
-            fs = by_asset.get(a["id"], [])
-            worst = min((STATUS_RANK.get(f["status"], 9) for f in fs), default=9)
-            return (worst, -sum(f["status"] == "fail" for f in fs), a["id"])
-
-        for a in sorted(assets, key=asset_key):
-            fs = sorted(by_asset.get(a["id"], []), key=lambda f: (STATUS_RANK.get(f["status"], 9),
-                                                                  -SEV_RANK.get(f["severity"], 0), f["control_id"]))
-            n_fail = sum(f["status"] == "fail" for f in fs)
-            n_err = sum(f["status"] == "error" for f in fs)
-            errors = a.get("errors") or []
-            meta = " &middot; ".join(e(x) for x in (a.get("kind"), a.get("platform"), a.get("address"), a.get("site"),
-                                                    a.get("owner")) if x)
-            body.append(f'<section class="asset" data-kind="{e(a.get("kind") or "unknown")}" '
-                        f'data-errors="{1 if errors else 0}" id="asset-{e(a["id"])}"><details{" open" if n_fail or n_err else ""}>'
-                        f'<summary>{e(a["id"])} <span class="muted">{meta}</span> &mdash; {n_fail} fail, {n_err} error, '
-                        f'{sum(f["status"] == "pass" for f in fs)} pass</summary>')
-            for err in errors:
-                body.append(f'<p class="err">collection error: {e(err.get("source"))}: {e(err.get("message"))}</p>')
-            body.append('<table class="findings"><thead><tr><th>status</th><th>severity</th><th>control</th>'
-                        '<th>what was seen (evidence)</th><th>remediation</th></tr></thead><tbody>')
-            for f in fs:
-                c = control(results, f["control_id"])
-                refs = frameworks_text(f.get("frameworks") or c.get("frameworks"))
-                waiver = ""
-                if f.get("waiver"):
-                    w = f["waiver"]
-                    waiver = (f'<div class="muted">waived until {e(w.get("expires"))} by {e(w.get("approver"))}: '
-                              f'{e(w.get("justification"))}</div>')
-                remediation = e(c.get("remediation", "")) if f["status"] != "pass" else ""
-                body.append(f'<tr class="finding" data-status="{e(f["status"])}" data-severity="{e(f["severity"])}">'
-                            f'<td>{_status(f["status"])}</td><td class="sev sev-{e(f["severity"])}">{e(f["severity"])}</td>'
-                            f'<td><b>{e(f["control_id"])}</b><br>{e(f.get("title") or c.get("title", ""))}'
-                            f'<div class="muted">{e(refs)}</div></td><td>{e(f.get("message", ""))}{waiver}'
-                            f'{_evidence_html(f)}</td><td>{remediation}</td></tr>')
-            body.append('</tbody></table><p class="muted none-shown hidden">No finding matches the filters.</p>'
-                        '</details></section>')
-        body.append("</section>")
+            body.append('<section id="risks">' + heatmap_section(assessment) + risk_table(risks)
+                        + "".join(risk_details(r) for r in _by_residual(risks)) + "</section>")
+            body.append(cai_breakdown_section(assessment))
+        body.append(findings_section(results, assets, by_asset, counts))
         body.append(f'<footer class="muted"><p>Generated by controlcheck {e(__version__)}. This file is self-contained: '
                     'it loads nothing from the network.</p></footer>')
-
-        script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
-        csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{script_hash}'; "
-               "base-uri 'none'; form-action 'none'")
-        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
-                '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>controlcheck report {e(run.get('id', ''))}</title><style>{CSS}</style></head>\n<body>\n"
-                + "\n".join(body) + f"\n<script>{SCRIPT}</script>\n</body></html>\n")
+        return page(f"controlcheck report {run.get('id', '')}", body)

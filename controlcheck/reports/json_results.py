@@ -33,7 +33,7 @@ def results_json(doc: dict) -> str:
 
 class JsonReport(ReportFormat):
     name = "json"
-    suffix = ".json"
+    file_name = "results.json"
 
     def render(self, data: ReportInput) -> str:
         doc = data.results

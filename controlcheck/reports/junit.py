@@ -111,7 +111,7 @@ def _details(f: dict) -> str:
 
 class JUnitReport(ReportFormat):
     name = "junit"
-    suffix = ".xml"
+    file_name = "results.xml"
 
     def render(self, data: ReportInput) -> str:
         buf = StringIO()

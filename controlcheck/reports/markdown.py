@@ -25,7 +25,7 @@ def _cai(value) -> str:
 
 class MarkdownReport(ReportFormat):
     name = "markdown"
-    suffix = ".md"
+    file_name = "summary.md"
 
     def __init__(self, max_findings: int = MAX_FINDINGS):
         self.max_findings = max_findings

@@ -62,18 +62,10 @@ class _Ids:
         return str(uuid.uuid5(self.base, "\x1f".join(str(p) for p in parts)))
 
 
-def build_oscal(results: dict, assessment: dict | None = None) -> dict:
-    run = results.get("run") or {}
-    run_id = str(run.get("id") or "run")
-    ids = _Ids(run_id)
-    start = iso_z(run.get("started_at"), "1970-01-01T00:00:00Z")
-    end = iso_z(run.get("finished_at"), start)
-    tool_uuid = ids("component", "controlcheck")
-    origin = [{"actors": [{"type": "tool", "actor-uuid": tool_uuid}]}]
-    resources: list[dict] = []
-
-    plan_uuid = ids("resource", "assessment-plan")
-    plan = {"uuid": plan_uuid, "title": "controlcheck policy library (the assessment plan of this run)",
+def _assessment_plan(run: dict, ids: _Ids) -> dict:
+    """The back-matter resource standing for the assessment plan: the policy files with their sha256."""
+    plan = {"uuid": ids("resource", "assessment-plan"),
+            "title": "controlcheck policy library (the assessment plan of this run)",
             "description": "Declarative YAML policies mapping collected device facts to controls; each file "
                            "used by the run is listed with its sha256."}
     rlinks = [{"href": quote(i["path"]), "media-type": "application/yaml",
@@ -81,180 +73,238 @@ def build_oscal(results: dict, assessment: dict | None = None) -> dict:
               for i in run.get("inputs") or [] if i.get("kind") == "policy" and i.get("path") and i.get("sha256")]
     if rlinks:
         plan["rlinks"] = rlinks
-    resources.append(plan)
+    return plan
 
-    assets = results.get("assets") or []
-    assets_by_id = {a["id"]: a for a in assets}
-    item_uuid = {a["id"]: ids("inventory-item", a["id"]) for a in assets}
-    inventory = []
-    for a in assets:
-        props = [_prop("asset-id", a["id"])]
-        props += [_prop(k, a[k]) for k in ("kind", "platform", "site", "owner", "address") if a.get(k)]
-        props += [_prop("facts-sha256", a["facts_sha256"])] if a.get("facts_sha256") else []
-        if a.get("errors"):
-            props.append(_prop("collection-errors", len(a["errors"])))
-        inventory.append({"uuid": item_uuid[a["id"]], "description": f"{a.get('kind', 'asset')} {a['id']}",
-                          "props": props})
 
-    controls = results.get("controls") or {}
-    evidence_uuid: dict[tuple[str, str], str] = {}
-    observations, obs_by_control, obs_by_pair = [], {}, {}
-    for f in sorted_findings(results):
-        if f["status"] == "skip":
-            continue
-        asset_id, cid = f["asset_id"], f["control_id"]
-        if asset_id not in item_uuid:  # a finding for an asset the results do not list
-            item_uuid[asset_id] = ids("inventory-item", asset_id)
-            inventory.append({"uuid": item_uuid[asset_id], "description": f"asset {asset_id}",
-                              "props": [_prop("asset-id", asset_id)]})
-        obs_uuid = ids("observation", asset_id, cid)
-        evidence = []
-        for ev in f.get("evidence") or []:
+def _inventory_item(asset: dict, item_uuid: str) -> dict:
+    props = [_prop("asset-id", asset["id"])]
+    props += [_prop(k, asset[k]) for k in ("kind", "platform", "site", "owner", "address") if asset.get(k)]
+    props += [_prop("facts-sha256", asset["facts_sha256"])] if asset.get("facts_sha256") else []
+    if asset.get("errors"):
+        props.append(_prop("collection-errors", len(asset["errors"])))
+    return {"uuid": item_uuid, "description": f"{asset.get('kind', 'asset')} {asset['id']}", "props": props}
+
+
+def _evidence_resource(asset_id: str, ev: dict, res_uuid: str) -> dict:
+    """A back-matter resource for one raw evidence file, linked with its sha256."""
+    res = {"uuid": res_uuid, "title": _s(f"{asset_id}: {ev.get('source') or ev.get('id')}"),
+           "props": [_prop("asset-id", asset_id), _prop("evidence-id", ev.get("id")), _prop("source", ev.get("source"))]}
+    if ev.get("sha256"):
+        res["props"].append(_prop("sha256", ev["sha256"]))
+    if ev.get("path"):
+        link = {"href": quote(ev["path"]), "media-type": "text/plain"}
+        if ev.get("sha256"):
+            link["hashes"] = [{"algorithm": "SHA-256", "value": ev["sha256"]}]
+        res["rlinks"] = [link]
+    return res
+
+
+def _relevant_evidence(ev: dict, asset_id: str, res_uuid: str) -> dict:
+    props = [_prop("evidence-id", ev.get("id")), _prop("source", ev.get("source"))]
+    if ev.get("sha256"):
+        props.append(_prop("sha256", ev["sha256"]))
+    for i, line in enumerate((ev.get("lines") or [])[:20]):
+        props.append(_prop("decisive-line", line, group=f"line{i}"))
+    return {"href": f"#{res_uuid}", "description": f"{ev.get('source') or ev.get('id')} as collected from {asset_id}",
+            "props": props}
+
+
+class _Document:
+    """The parts of one assessment-results document, filled step by step by ``build_oscal``."""
+
+    def __init__(self, results: dict):
+        self.results = results
+        self.run = results.get("run") or {}
+        self.run_id = str(self.run.get("id") or "run")
+        self.ids = _Ids(self.run_id)
+        self.start = iso_z(self.run.get("started_at"), "1970-01-01T00:00:00Z")
+        self.end = iso_z(self.run.get("finished_at"), self.start)
+        self.tool_uuid = self.ids("component", "controlcheck")
+        self.origin = [{"actors": [{"type": "tool", "actor-uuid": self.tool_uuid}]}]
+        self.assets = results.get("assets") or []
+        self.controls = results.get("controls") or {}
+        self.plan = _assessment_plan(self.run, self.ids)
+        self.resources: list[dict] = [self.plan]
+        self.item_uuid = {a["id"]: self.ids("inventory-item", a["id"]) for a in self.assets}
+        self.inventory = [_inventory_item(a, self.item_uuid[a["id"]]) for a in self.assets]
+        self.evidence_uuid: dict[tuple[str, str], str] = {}
+        self.observations: list[dict] = []
+        self.obs_by_control: dict[str, list[tuple[dict, str]]] = {}
+        self.obs_by_pair: dict[tuple[str, str], str] = {}
+        self.risks: list[dict] = []
+        self.risk_uuids_by_control: dict[str, list[str]] = {}
+        self.findings: list[dict] = []
+
+    def _subject_uuid(self, asset_id: str) -> str:
+        if asset_id not in self.item_uuid:  # a finding for an asset the results do not list
+            self.item_uuid[asset_id] = self.ids("inventory-item", asset_id)
+            self.inventory.append({"uuid": self.item_uuid[asset_id], "description": f"asset {asset_id}",
+                                   "props": [_prop("asset-id", asset_id)]})
+        return self.item_uuid[asset_id]
+
+    def _evidence_links(self, asset_id: str, finding: dict) -> list[dict]:
+        links = []
+        for ev in finding.get("evidence") or []:
             key = (asset_id, str(ev.get("id")))
-            if key not in evidence_uuid:
-                evidence_uuid[key] = ids("evidence", *key)
-                res = {"uuid": evidence_uuid[key], "title": _s(f"{asset_id}: {ev.get('source') or ev.get('id')}"),
-                       "props": [_prop("asset-id", asset_id), _prop("evidence-id", ev.get("id")),
-                                 _prop("source", ev.get("source"))]}
-                if ev.get("sha256"):
-                    res["props"].append(_prop("sha256", ev["sha256"]))
-                if ev.get("path"):
-                    link = {"href": quote(ev["path"]), "media-type": "text/plain"}
-                    if ev.get("sha256"):
-                        link["hashes"] = [{"algorithm": "SHA-256", "value": ev["sha256"]}]
-                    res["rlinks"] = [link]
-                resources.append(res)
-            props = [_prop("evidence-id", ev.get("id")), _prop("source", ev.get("source"))]
-            if ev.get("sha256"):
-                props.append(_prop("sha256", ev["sha256"]))
-            for i, line in enumerate((ev.get("lines") or [])[:20]):
-                props.append(_prop("decisive-line", line, group=f"line{i}"))
-            evidence.append({"href": f"#{evidence_uuid[key]}",
-                             "description": f"{ev.get('source') or ev.get('id')} as collected from {asset_id}",
-                             "props": props})
-        obs = {"uuid": obs_uuid, "title": _s(f"{cid} on {asset_id}"),
-               "description": f.get("message") or f"{cid}: {f['status']}",
-               "props": [_prop("asset-id", asset_id), _prop("control-id", cid), _prop("status", f["status"]),
-                         _prop("severity", f["severity"])],
-               "methods": ["TEST"], "types": ["control-objective"], "origins": origin,
-               "subjects": [{"subject-uuid": item_uuid[asset_id], "type": "inventory-item", "title": _s(asset_id)}],
-               "collected": iso_z((assets_by_id.get(asset_id) or {}).get("collected_at"), start)}
-        if f.get("waiver"):
-            w = f["waiver"]
-            obs["remarks"] = f"Waived until {w.get('expires')} by {w.get('approver')}: {w.get('justification')}"
-        if evidence:
-            obs["relevant-evidence"] = evidence
-        observations.append(obs)
-        obs_by_control.setdefault(cid, []).append((f, obs_uuid))
-        obs_by_pair[(asset_id, cid)] = obs_uuid
+            if key not in self.evidence_uuid:
+                self.evidence_uuid[key] = self.ids("evidence", *key)
+                self.resources.append(_evidence_resource(asset_id, ev, self.evidence_uuid[key]))
+            links.append(_relevant_evidence(ev, asset_id, self.evidence_uuid[key]))
+        return links
 
-    risks_out, risk_uuid_by_control = [], {}
-    if assessment:
+    def add_observations(self) -> None:
+        """One observation per listed finding (not-applicable skips are not listed)."""
+        collected_at = {a["id"]: a.get("collected_at") for a in self.assets}
+        for f in sorted_findings(self.results):
+            if f["status"] == "skip":
+                continue
+            asset_id, cid = f["asset_id"], f["control_id"]
+            subject = self._subject_uuid(asset_id)
+            obs_uuid = self.ids("observation", asset_id, cid)
+            obs = {"uuid": obs_uuid, "title": _s(f"{cid} on {asset_id}"),
+                   "description": f.get("message") or f"{cid}: {f['status']}",
+                   "props": [_prop("asset-id", asset_id), _prop("control-id", cid), _prop("status", f["status"]),
+                             _prop("severity", f["severity"])],
+                   "methods": ["TEST"], "types": ["control-objective"], "origins": self.origin,
+                   "subjects": [{"subject-uuid": subject, "type": "inventory-item", "title": _s(asset_id)}],
+                   "collected": iso_z(collected_at.get(asset_id), self.start)}
+            if f.get("waiver"):
+                w = f["waiver"]
+                obs["remarks"] = f"Waived until {w.get('expires')} by {w.get('approver')}: {w.get('justification')}"
+            evidence = self._evidence_links(asset_id, f)
+            if evidence:
+                obs["relevant-evidence"] = evidence
+            self.observations.append(obs)
+            self.obs_by_control.setdefault(cid, []).append((f, obs_uuid))
+            self.obs_by_pair[(asset_id, cid)] = obs_uuid
+
+    def add_risks(self, assessment: dict) -> None:
+        """The register as assessed; a risk not assessed in this audit has no rating to state."""
         for r in assessment.get("risks") or []:
-            r_uuid = ids("risk", r["id"])
+            if r.get("evidence_status") == "not-assessed":
+                continue
+            r_uuid = self.ids("risk", r["id"])
             for cid in r.get("controls") or []:
-                risk_uuid_by_control.setdefault(cid, []).append(r_uuid)
-            facets = [{"name": name, "system": NS, "value": _s(value)} for name, value in (
-                ("likelihood", r["likelihood"]), ("impact", r["impact"]), ("inherent-score", r["inherent_score"]),
-                ("inherent-rating", r["inherent_rating"]), ("residual-likelihood", r.get("residual_likelihood")),
-                ("residual-score", r["residual_score"]), ("residual-rating", r["residual_rating"]))]
-            eff = r.get("effectiveness")
-            risk = {"uuid": r_uuid, "title": _s(f"{r['id']} {r['title']}"),
-                    "description": f"Vulnerability: {r.get('vulnerability', '')}\nThreat: {r.get('threat', '')}\n"
-                                   f"Rationale: {r.get('rationale', '')}",
-                    "statement": f"{r.get('risk_source', '')} exploiting: {r.get('vulnerability', '')}. "
-                                 f"Consequence: {r.get('threat', '')}. Control effectiveness "
-                                 f"{'n/a' if eff is None else f'{100 * eff:.1f}%'}; residual {r['residual_score']} "
-                                 f"({r['residual_rating']}). {r.get('note') or ''}".strip(),
-                    "props": [_prop("risk-id", r["id"]), _prop("owner", r.get("owner")),
-                              _prop("asset-class", r.get("asset_class")),
-                              _prop("evidence-status", r.get("evidence_status")),
-                              _prop("effectiveness", "n/a" if eff is None else f"{eff:.4f}")],
-                    "status": "open",
-                    "characterizations": [{"origin": origin[0], "facets": facets}]}
+                self.risk_uuids_by_control.setdefault(cid, []).append(r_uuid)
+            risk = _risk(r, r_uuid, self.origin)
             related = []
             for item in r.get("failing") or []:
-                o = obs_by_pair.get((item["asset_id"], item["control_id"]))
+                o = self.obs_by_pair.get((item["asset_id"], item["control_id"]))
                 if o and {"observation-uuid": o} not in related:
                     related.append({"observation-uuid": o})
             if related:
                 risk["related-observations"] = related
-            risks_out.append(risk)
+            self.risks.append(risk)
 
-    findings = []
-    for cid in sorted(obs_by_control):
-        items = obs_by_control[cid]
-        c = controls.get(cid) or {}
-        statuses = [f["status"] for f, _ in items]
-        failing = sorted({f["asset_id"] for f, _ in items if f["status"] == "fail"})
-        errors = sorted({f["asset_id"] for f, _ in items if f["status"] == "error"})
-        waived = sorted({f["asset_id"] for f, _ in items if f["status"] == "waived"})
-        if failing:
-            state, reason = "not-satisfied", "fail"
-        elif errors or waived:
-            state, reason = "not-satisfied", "other"
-        else:
-            state, reason = "satisfied", "pass"
-        desc = [f"{statuses.count('pass')} of {len(items)} assessed assets pass."]
-        if failing:
-            desc.append(f"Failing: {', '.join(failing)}.")
-        if errors:
-            desc.append(f"Not determined (facts not collected): {', '.join(errors)}.")
-        if waived:
-            desc.append(f"Waived: {', '.join(waived)}.")
-        if c.get("remediation") and (failing or errors):
-            desc.append(f"Remediation: {c['remediation']}")
-        props = [_prop("control-id", cid), _prop("severity", c.get("severity") or items[0][0]["severity"])]
-        for fw, refs in sorted((c.get("frameworks") or items[0][0].get("frameworks") or {}).items()):
-            for ref in refs:
-                props.append(_prop("framework-reference", f"{fw} {ref}", **{"class": _token(fw)}))
-        finding = {"uuid": ids("finding", cid), "title": _s(f"{cid} {c.get('title') or items[0][0].get('title') or ''}"),
-                   "description": " ".join(desc), "props": props, "origins": origin,
-                   "target": {"type": "objective-id", "target-id": _token(cid),
-                              "title": _s(c.get("title") or cid),
-                              "status": {"state": state, "reason": reason}},
-                   "related-observations": [{"observation-uuid": o} for _, o in items]}
-        related_risks = risk_uuid_by_control.get(cid)
-        if related_risks:
-            finding["related-risks"] = [{"risk-uuid": u} for u in related_risks]
-        findings.append(finding)
+    def add_findings(self) -> None:
+        """One finding per control: satisfied when every assessed asset passes."""
+        for cid in sorted(self.obs_by_control):
+            finding = _control_finding(cid, self.controls.get(cid) or {}, self.obs_by_control[cid], self.ids,
+                                       self.origin)
+            related_risks = self.risk_uuids_by_control.get(cid)
+            if related_risks:
+                finding["related-risks"] = [{"risk-uuid": u} for u in related_risks]
+            self.findings.append(finding)
 
-    result = {"uuid": ids("result"), "title": _s(f"controlcheck run {run_id}"),
-              "description": f"Automated configuration audit of {len(assets)} assets against "
-                             f"{len(controls)} controls (controlcheck {__version__}).",
-              "start": start, "end": end,
-              "local-definitions": {"components": [{
-                  "uuid": tool_uuid, "type": "software", "title": "controlcheck",
-                  "description": "Policy-as-code compliance and control checker for contact-centre hardware.",
-                  "props": [_prop("version", (run.get("tool") or {}).get("version", __version__))],
-                  "status": {"state": "operational"}}]},
-              "reviewed-controls": {"control-selections": [
-                  {"include-controls": [{"control-id": _token(cid)} for cid in sorted(controls)]}
-                  if controls else {"include-all": {}}]}}
-    if inventory:
-        result["local-definitions"]["inventory-items"] = inventory
+    def result(self, assessment: dict | None) -> dict:
+        run, controls = self.run, self.controls
+        result = {"uuid": self.ids("result"), "title": _s(f"controlcheck run {self.run_id}"),
+                  "description": f"Automated configuration audit of {len(self.assets)} assets against "
+                                 f"{len(controls)} controls (controlcheck {__version__}).",
+                  "start": self.start, "end": self.end,
+                  "local-definitions": {"components": [{
+                      "uuid": self.tool_uuid, "type": "software", "title": "controlcheck",
+                      "description": "Policy-as-code compliance and control checker for contact-centre hardware.",
+                      "props": [_prop("version", (run.get("tool") or {}).get("version", __version__))],
+                      "status": {"state": "operational"}}]},
+                  "reviewed-controls": {"control-selections": [
+                      {"include-controls": [{"control-id": _token(cid)} for cid in sorted(controls)]}
+                      if controls else {"include-all": {}}]}}
+        if self.inventory:
+            result["local-definitions"]["inventory-items"] = self.inventory
+        if assessment:
+            cai = assessment["cai"]["overall"].get("value")
+            result["props"] = [_prop("compliance-adherence-index", "n/a" if cai is None else f"{cai:.1f}")]
+        for key, items in (("observations", self.observations), ("risks", self.risks), ("findings", self.findings)):
+            if items:
+                result[key] = items
+        return result
+
+
+def _risk(r: dict, r_uuid: str, origin: list[dict]) -> dict:
+    facets = [{"name": name, "system": NS, "value": _s(value)} for name, value in (
+        ("likelihood", r["likelihood"]), ("impact", r["impact"]), ("inherent-score", r["inherent_score"]),
+        ("inherent-rating", r["inherent_rating"]), ("residual-likelihood", r.get("residual_likelihood")),
+        ("residual-score", r["residual_score"]), ("residual-rating", r["residual_rating"]))]
+    eff = r.get("effectiveness")
+    return {"uuid": r_uuid, "title": _s(f"{r['id']} {r['title']}"),
+            "description": f"Vulnerability: {r.get('vulnerability', '')}\nThreat: {r.get('threat', '')}\n"
+                           f"Rationale: {r.get('rationale', '')}",
+            "statement": f"{r.get('risk_source', '')} exploiting: {r.get('vulnerability', '')}. "
+                         f"Consequence: {r.get('threat', '')}. Control effectiveness "
+                         f"{'n/a' if eff is None else f'{100 * eff:.1f}%'}; residual {r['residual_score']} "
+                         f"({r['residual_rating']}). {r.get('note') or ''}".strip(),
+            "props": [_prop("risk-id", r["id"]), _prop("owner", r.get("owner")),
+                      _prop("asset-class", r.get("asset_class")),
+                      _prop("evidence-status", r.get("evidence_status")),
+                      _prop("effectiveness", "n/a" if eff is None else f"{eff:.4f}")],
+            "status": "open",
+            "characterizations": [{"origin": origin[0], "facets": facets}]}
+
+
+def _control_finding(cid: str, c: dict, items: list[tuple[dict, str]], ids: _Ids, origin: list[dict]) -> dict:
+    statuses = [f["status"] for f, _ in items]
+    failing = sorted({f["asset_id"] for f, _ in items if f["status"] == "fail"})
+    errors = sorted({f["asset_id"] for f, _ in items if f["status"] == "error"})
+    waived = sorted({f["asset_id"] for f, _ in items if f["status"] == "waived"})
+    if failing:
+        state, reason = "not-satisfied", "fail"
+    elif errors or waived:
+        state, reason = "not-satisfied", "other"
+    else:
+        state, reason = "satisfied", "pass"
+    desc = [f"{statuses.count('pass')} of {len(items)} assessed assets pass."]
+    if failing:
+        desc.append(f"Failing: {', '.join(failing)}.")
+    if errors:
+        desc.append(f"Not determined (facts not collected): {', '.join(errors)}.")
+    if waived:
+        desc.append(f"Waived: {', '.join(waived)}.")
+    if c.get("remediation") and (failing or errors):
+        desc.append(f"Remediation: {c['remediation']}")
+    first = items[0][0]
+    props = [_prop("control-id", cid), _prop("severity", c.get("severity") or first["severity"])]
+    for fw, refs in sorted((c.get("frameworks") or first.get("frameworks") or {}).items()):
+        for ref in refs:
+            props.append(_prop("framework-reference", f"{fw} {ref}", **{"class": _token(fw)}))
+    return {"uuid": ids("finding", cid), "title": _s(f"{cid} {c.get('title') or first.get('title') or ''}"),
+            "description": " ".join(desc), "props": props, "origins": origin,
+            "target": {"type": "objective-id", "target-id": _token(cid), "title": _s(c.get("title") or cid),
+                       "status": {"state": state, "reason": reason}},
+            "related-observations": [{"observation-uuid": o} for _, o in items]}
+
+
+def build_oscal(results: dict, assessment: dict | None = None) -> dict:
+    """The assessment-results document: observations, then risks (which point at them), then
+    one finding per control (which points at both)."""
+    doc = _Document(results)
+    doc.add_observations()
     if assessment:
-        cai = assessment["cai"]["overall"].get("value")
-        result["props"] = [_prop("compliance-adherence-index", "n/a" if cai is None else f"{cai:.1f}")]
-    if observations:
-        result["observations"] = observations
-    if risks_out:
-        result["risks"] = risks_out
-    if findings:
-        result["findings"] = findings
+        doc.add_risks(assessment)
+    doc.add_findings()
     return {"assessment-results": {
-        "uuid": ids("assessment-results"),
-        "metadata": {"title": _s(f"controlcheck assessment results, run {run_id}"), "last-modified": end,
-                     "version": _s(run_id), "oscal-version": OSCAL_VERSION},
-        "import-ap": {"href": f"#{plan_uuid}",
+        "uuid": doc.ids("assessment-results"),
+        "metadata": {"title": _s(f"controlcheck assessment results, run {doc.run_id}"), "last-modified": doc.end,
+                     "version": _s(doc.run_id), "oscal-version": OSCAL_VERSION},
+        "import-ap": {"href": f"#{doc.plan['uuid']}",
                       "remarks": "No separate OSCAL assessment plan: the policy library of the run is the plan."},
-        "results": [result],
-        "back-matter": {"resources": resources}}}
+        "results": [doc.result(assessment)],
+        "back-matter": {"resources": doc.resources}}}
 
 
 class OscalReport(ReportFormat):
     name = "oscal"
-    suffix = ".json"
+    file_name = "assessment-results.oscal.json"
 
     def render(self, data: ReportInput) -> str:
         return json.dumps(build_oscal(data.results, data.assessment), indent=2, ensure_ascii=False) + "\n"

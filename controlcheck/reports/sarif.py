@@ -81,7 +81,7 @@ def build_sarif(results: dict) -> dict:
 
 class SarifReport(ReportFormat):
     name = "sarif"
-    suffix = ".sarif"
+    file_name = "results.sarif"
 
     def render(self, data: ReportInput) -> str:
         return json.dumps(build_sarif(data.results), indent=2, ensure_ascii=False) + "\n"

@@ -9,7 +9,6 @@ _MARK = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "waived": "WAIVED", "
 
 class TextReport(ReportFormat):
     name = "text"
-    suffix = ".txt"
 
     def render(self, data: ReportInput) -> str:
         results = data.results

@@ -5,22 +5,17 @@ autofilter. Text cells are written as text (``=...`` from a device never becomes
 from __future__ import annotations
 
 import io
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING, WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING
 
 from ._shared import frameworks_text
 from .base import ReportFormat, ReportInput
 from .csv_report import COLUMNS as FINDING_COLUMNS
 from .csv_report import finding_rows
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
 _ILLEGAL = {c: None for c in range(0x20) if c not in (0x9, 0xA, 0xD)}
-_HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
-_BOLD = Font(bold=True)
-_WHITE_BOLD = Font(color="FFFFFF", bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
 _WIDTHS = {"message": 70, "evidence": 60, "remediation": 50, "title": 40, "frameworks": 40, "description": 60,
            "statement": 60, "failing assets": 40}
 
@@ -34,6 +29,12 @@ def _clean(value):
 def _sheet(wb: Workbook, title: str, headers: list[str], rows, colours: dict[int, dict] | None = None) -> None:
     """A write-only sheet (constant memory, linear time): frozen header row, autofilter over
     every row, wide text columns wrapped, rating columns in the legend's colours."""
+    from openpyxl.cell.cell import TYPE_STRING, WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_fill, bold = PatternFill("solid", fgColor="DDDDDD"), Font(bold=True)
+    white_bold, wrap = Font(color="FFFFFF", bold=True), Alignment(wrap_text=True, vertical="top")
     ws = wb.create_sheet(title)
     for i, h in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(h, max(12, len(h) + 2))
@@ -41,7 +42,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, colours: dict[int
     header = []
     for h in headers:
         cell = WriteOnlyCell(ws, value=h)
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.font, cell.fill = bold, header_fill
         header.append(cell)
     ws.append(header)
     wrap_cols = {i for i, h in enumerate(headers) if _WIDTHS.get(h, 0) >= 40}
@@ -54,11 +55,11 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, colours: dict[int
             if isinstance(cell.value, str):
                 cell.data_type = TYPE_STRING   # never a formula, whatever the text starts with
             if i in wrap_cols:
-                cell.alignment = _WRAP
+                cell.alignment = wrap
             colour = colours.get(i + 1, {}).get(value) if isinstance(value, str) else None
             if colour:
                 cell.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
-                cell.font = _WHITE_BOLD
+                cell.font = white_bold
             cells.append(cell)
         ws.append(cells)
         n += 1
@@ -66,6 +67,8 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, colours: dict[int
 
 
 def build_workbook(data: ReportInput) -> Workbook:
+    from openpyxl import Workbook
+
     results, assessment = data.results, data.assessment
     wb = Workbook(write_only=True)
     _sheet(wb, "Findings", FINDING_COLUMNS, finding_rows(results))
@@ -126,7 +129,7 @@ def build_workbook(data: ReportInput) -> Workbook:
 
 class XlsxReport(ReportFormat):
     name = "xlsx"
-    suffix = ".xlsx"
+    file_name = "report.xlsx"
     binary = True
 
     def render(self, data: ReportInput) -> bytes:

@@ -5,7 +5,7 @@ Layout of the output folder::
     <out>/controlcheck.db               run history (SQLite)
     <out>/runs/<run id>/facts/          facts documents and raw evidence of that run
     <out>/report.html, report.pdf ...  the reports of the latest run (each format's ``file_name``)
-    <out>/treatment/<Department>.md     treatment-plan requests of the latest run
+    <out>/treatment/treatment-<department>.md  treatment-plan requests of the latest run
 
 Only one audit runs against a store at a time (``RunStore.lock``). Facts documents are
 written as each asset finishes, so an interrupted audit keeps them; its run is marked
@@ -28,7 +28,9 @@ from .files import write_atomic
 from .inventory import Asset, load_inventory
 from .reports import ReportInput, format_names, get_format
 from .risk import assess, load_register, treatment_plans
+from .risk.age import ages_from_store
 from .risk.register import builtin_control_ids
+from .risk.treatment import request_file_name
 from .store import RunStore, resolve_db
 from .vocabulary import DEFAULT_FAIL_ON, SEVERITIES
 
@@ -151,14 +153,17 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
                 documents = _store_collected(store, run_id, facts_dir)
                 results = run_check(documents, policy_set, waivers=waivers, fail_on=options.fail_on,
                                     inputs=[{"inventory": str(options.inventory), "run": run_id}])
+                if inventory.settings.get("organisation"):
+                    results["run"]["organisation"] = inventory.settings["organisation"]
                 assessment = assess(results, register, policy_set)
                 store.finish_run(run_id, results, assessment)
             # The run is stored complete; a report that cannot be written stops the command
             # (exit 4) but 'controlcheck report' can write it again from the store.
             with _environment_stops():
                 history = store.history()
-                reports = write_reports(out_dir, chosen, ReportInput(results, assessment, history,
-                                                                      facts_dir=facts_dir))
+                ages = ages_from_store(store, run_id)
+                reports = write_reports(out_dir, chosen, ReportInput(results, assessment, history, facts_dir=facts_dir,
+                                                                      ages=ages, settings=dict(inventory.settings)))
                 treatment = write_treatment(out_dir / "treatment", assessment)
     finally:
         store.close()
@@ -189,7 +194,7 @@ def write_treatment(folder: Path, assessment: dict) -> dict[str, Path]:
         stale.unlink()
     written = {}
     for department, text in plans.items():
-        path = folder / f"{department}.md"
+        path = folder / request_file_name(department)
         write_atomic(path, text)
         written[department] = path
     return written

@@ -145,10 +145,12 @@ def results(findings: list[dict] | None = None, skip: int = 4) -> dict:
             {"id": "w1", "kind": "workstation", "platform": "linux", "site": "HQ", "owner": "IT", "tags": []},
             {"id": "p1", "kind": "printer", "platform": "snmp_generic", "owner": "Facilities", "tags": []},
             {"id": "pbx1", "kind": "pbx", "platform": "asterisk", "site": "HQ", "owner": "IT", "tags": []},
+            # a UPS with no finding: its risks are assessed (in scope) but have no device evidence
+            {"id": "u1", "kind": "ups", "platform": "ups_rfc1628", "site": "HQ", "owner": "Facilities", "tags": []},
         ],
         "findings": findings,
         "waivers": {"applied": [], "expired": [], "unused": []},
-        "summary": {"assets": 5, "controls": len(_CONTROLS), "findings": len(findings), "by_status": by_status},
+        "summary": {"assets": 6, "controls": len(_CONTROLS), "findings": len(findings), "by_status": by_status},
     }
 
 

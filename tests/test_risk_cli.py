@@ -41,8 +41,10 @@ def test_treatment_plan_writes_one_file_per_department(tmp_path):
     out_dir = tmp_path / "plans"
     code, out, err = run_cli("treatment-plan", "--results", str(res), "--risks", str(reg), "-o", str(out_dir))
     assert code == 0, err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["treatment-facilities.md", "treatment-it.md"]
-    assert "IT: 2 risk(s)" in out
+    # every department owning an assessed risk gets its document (HR: none at High or above)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["treatment-facilities.md", "treatment-hr.md",
+                                                         "treatment-it.md"]
+    assert "IT: 2 risk(s) at High or above" in out and "HR: 0 risk(s)" in out
     code, out, _ = run_cli("treatment-plan", "--results", str(res), "--risks", str(reg), "-o", str(out_dir),
                            "--department", "IT", "--threshold", "Critical", "--format", "json")
     assert json.loads(out)["requests"]["IT"]["risks"] == ["RISK-G-01"]
@@ -81,9 +83,10 @@ def test_end_to_end_on_the_example_facts(tmp_path):
     eff = sum(w[f["severity"]] for f in counted if f["status"] == "pass") / sum(w[f["severity"]] for f in counted)
     assert net["effectiveness"] == round(eff, 4)
     assert net["residual_score"] == round(net["inherent_score"] * (1 - 0.8 * eff), 1)
-    # a class with no assets in these fixtures is shown without evidence, never as controlled
-    assert risks["RISK-PWR-01"]["evidence_status"] == "no-evidence"
-    assert risks["RISK-PWR-04"]["evidence_status"] == "no-automated-evidence"
+    # a class with no assets in these fixtures is not assessed: no rating, listed apart
+    apart = {r["id"]: r for r in json.loads(out)["not_assessed"]}
+    assert "RISK-PWR-01" not in risks and "RISK-PWR-04" not in risks
+    assert apart["RISK-PWR-01"]["reason"] == "not assessed: no asset of class ups in this audit"
     code, out, err = run_cli("treatment-plan", "--results", str(res), "-o", str(tmp_path / "tp"))
     assert code == 0, err
     assert (tmp_path / "tp" / "treatment-it.md").read_text().startswith("# Risk treatment requests — IT")

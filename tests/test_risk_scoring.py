@@ -55,12 +55,37 @@ def test_full_effectiveness_keeps_a_fifth_and_low_scores_take_the_first_band(reg
         "Medium", 1.0, 1.8, "Low")
 
 
-def test_no_in_scope_asset_means_no_evidence_and_residual_equals_inherent(register):
+def test_in_scope_assets_without_findings_are_rated_on_inherent_risk_only(register):
+    # u1 is a UPS, but no control of RISK-C-01 gave a finding on it
     c = by_id(assess(results(), register))["RISK-C-01"]
     assert c["evidence_status"] == "no-evidence"
     assert c["effectiveness"] is None
     assert (c["inherent_score"], c["residual_score"], c["residual_rating"]) == (12, 12.0, "High")
-    assert "No in-scope asset" in c["note"]
+    assert c["note"].startswith("Rated on inherent risk only, no device evidence")
+    assert c["scope_assets"] == ["u1"] and c["sites"] == ["HQ"]
+
+
+def test_a_risk_whose_classes_have_no_asset_is_not_assessed(register):
+    doc = results()
+    doc["assets"] = [a for a in doc["assets"] if a["kind"] != "ups"]
+    out = assess(doc, register)
+    assert {"RISK-C-01", "RISK-D-01"}.isdisjoint(by_id(out))        # no rating, no heat-map mark, no count
+    apart = {r["id"]: r for r in out["not_assessed"]}
+    assert set(apart) == {"RISK-C-01", "RISK-D-01"}
+    assert apart["RISK-C-01"]["reason"] == "not assessed: no asset of class ups in this audit"
+    assert sum(out["summary"]["by_residual_rating"].values()) == len(out["risks"]) == 5
+
+
+def test_no_device_evidence_is_told_apart_from_controls_that_all_fail(register):
+    doc = results([*results()["findings"]])
+    for f in doc["findings"]:
+        if f["control_id"] == "C-PBX-1":
+            f["status"] = "fail"
+    risks = by_id(assess(doc, register))
+    g, d = risks["RISK-G-01"], risks["RISK-D-01"]
+    assert (g["evidence_status"], g["effectiveness"]) == ("evidence", 0.0)   # controls exist and all fail
+    assert (d["evidence_status"], d["effectiveness"]) == ("no-automated-evidence", None)
+    assert d["note"].startswith("Rated on inherent risk only, no device evidence")
 
 
 def test_risk_without_automated_evidence_is_never_counted_as_controlled(register):

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..risk.age import ages_from_store
 from ..reports import ReportInput, format_names, get_format
 from ..reports.evidence import read_manifest, verify_bundle
 from ..risk import assess_results, load_results
@@ -50,6 +51,8 @@ def report_command(db: str | None, run: str | None, results_path: Path | None, r
             raise InputError("--risks applies to --results; a stored run keeps the assessment it was made with")
         with RunStore(resolve_db(db), create=False) as store:
             data = ReportInput(**store.report_data(run or "latest"))
+            if data.history:
+                data.ages = ages_from_store(store, data.history[-1]["id"])
         if facts_dir is not None:
             data.facts_dir = facts_dir
     write_output(report.render(data), output)

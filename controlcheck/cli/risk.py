@@ -10,7 +10,7 @@ import click
 from ..risk import assess_results, load_results, treatment_plans
 from ..risk.cai import GROUPINGS
 from ..risk.text import cai_table, risks_table
-from ..risk.treatment import DEPARTMENTS, requests_for
+from ..risk.treatment import DEPARTMENTS, request_file_name, requests_for
 from ..store import RunStore, resolve_db
 from .common import db_option, handle_errors, output_option, risks_option, text_or_json_option, write_output
 
@@ -93,21 +93,17 @@ def treatment_command(results_path: Path | None, db: str | None, run: str, risks
     output_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for dept, markdown in plans.items():
-        path = output_dir / f"treatment-{_slug(dept)}.md"
+        path = output_dir / request_file_name(dept)
         write_output(markdown, str(path))
         ids = [r["id"] for r in requests_for(assessment, threshold, dept)]
         written[dept] = {"file": str(path), "risks": ids}
     if fmt == "json":
         click.echo(json.dumps({"threshold": threshold, "requests": written}, indent=2))
     elif not written:
-        click.echo(f"no risk has a residual rating of {threshold} or above; nothing written")
+        click.echo("no assessed risk has an owner department; nothing written")
     else:
         for dept, info in written.items():
-            click.echo(f"{dept}: {len(info['risks'])} risk(s) -> {info['file']}")
-
-
-def _slug(name: str) -> str:
-    return "".join(ch.lower() if ch.isalnum() else "-" for ch in name).strip("-") or "department"
+            click.echo(f"{dept}: {len(info['risks'])} risk(s) at {threshold} or above -> {info['file']}")
 
 
 def register(cli: click.Group) -> None:

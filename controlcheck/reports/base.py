@@ -20,16 +20,18 @@ class ReportInput:
     (docs/results.md); ``assessment`` the risk assessment (risk register, CAI, treatment)
     when one was made; ``history`` the stored runs' summaries, oldest first
     (``RunStore.history``); ``facts_dir`` the directory of the run's facts documents and raw
-    evidence, which the evidence bundle packs; ``finding_history`` the failing spells of
-    findings from the run history (``RunStore.finding_history``), for finding age and time
-    to remediate; ``settings`` the inventory's settings (organisation name)."""
+    evidence, which the evidence bundle packs; ``ages`` finding age and time to remediate
+    from the run history (``risk.age.finding_ages``); ``settings`` the inventory's settings
+    (``organisation`` names the organisation on the PDF's cover)."""
 
     results: dict
     assessment: dict | None = None
     history: list[dict] = field(default_factory=list)
     facts_dir: Path | None = None
-    finding_history: list[dict] | None = None
+    ages: dict | None = None
     settings: dict = field(default_factory=dict)
+    # derived data several formats share within one write (the evidence bundle's manifest)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 class ReportFormat(ABC):

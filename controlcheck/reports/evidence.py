@@ -101,12 +101,18 @@ def _find_facts(data: ReportInput) -> tuple[dict[str, tuple[Path, bytes, dict]],
     return found, reasons
 
 
-def build_bundle(data: ReportInput) -> bytes:
+def bundle_contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
+    """The bundle's manifest and files (the manifest included), computed once per report
+    input: the PDF cites the digest of the very bundle ``audit`` writes beside it."""
+    cached = data.cache.get("evidence-bundle")
+    if cached is None:
+        cached = data.cache["evidence-bundle"] = _contents(data)
+    return cached
+
+
+def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
     results = data.results
     run = results.get("run") or {}
-    stamp = iso_z(run.get("finished_at")) or "1980-01-01T00:00:00Z"
-    date_time = tuple(int(x) for x in (stamp[0:4], stamp[5:7], stamp[8:10], stamp[11:13], stamp[14:16], stamp[17:19]))
-    date_time = max(date_time, (1980, 1, 1, 0, 0, 0))
     files: dict[str, bytes] = {}
     not_included: list[dict] = []
 
@@ -146,7 +152,15 @@ def build_bundle(data: ReportInput) -> bytes:
                 "not_included": not_included}
     manifest["digest"] = manifest_digest(manifest)
     files[MANIFEST] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    return manifest, files
 
+
+def build_bundle(data: ReportInput) -> bytes:
+    run = data.results.get("run") or {}
+    stamp = iso_z(run.get("finished_at")) or "1980-01-01T00:00:00Z"
+    date_time = tuple(int(x) for x in (stamp[0:4], stamp[5:7], stamp[8:10], stamp[11:13], stamp[14:16], stamp[17:19]))
+    date_time = max(date_time, (1980, 1, 1, 0, 0, 0))
+    _, files = bundle_contents(data)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in [MANIFEST, *sorted(n for n in files if n != MANIFEST)]:

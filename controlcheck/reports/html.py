@@ -17,12 +17,13 @@ import html
 from collections import defaultdict
 
 from .. import __version__
+from ..risk.age import duration_text
 from ..risk.scoring import rating_for
-from ..vocabulary import SEVERITIES
+from ..vocabulary import SEVERITIES, SEVERITY_WEIGHTS
 from ._shared import SEV_RANK, STATUS_RANK, asset_index, control, counts_by_status, frameworks_text
 from .base import ReportFormat, ReportInput
 
-STATUS_LABEL = {"pass": "pass", "fail": "fail", "error": "error", "waived": "waived", "skip": "n/a"}
+STATUS_LABEL = {"pass": "pass", "fail": "fail", "error": "error", "waived": "waived", "skip": "skip"}
 STATUS_COLOUR = {"pass": "#2e7d32", "fail": "#c62828", "error": "#6a1b9a", "waived": "#546e7a", "skip": "#9e9e9e"}
 DEFAULT_STATUSES = ("fail", "error", "waived")
 
@@ -53,7 +54,12 @@ details>summary{cursor:pointer;font-weight:600;padding:4px 0}
 .hidden{display:none}.err{color:#6a1b9a}.legend span{display:inline-block;margin-right:12px}
 .legend i{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:-2px;margin-right:4px}
 svg text{font-family:system-ui,sans-serif}
-@media print{.filters{display:none}details{break-inside:avoid}}
+nav.toc{position:sticky;top:0;z-index:3;background:var(--bg);border-bottom:1px solid var(--line);padding:6px 0;
+font-size:13px}nav.toc a{margin-right:14px;color:#1565c0;text-decoration:none;white-space:nowrap}
+nav.toc a:hover{text-decoration:underline}section[id]{scroll-margin-top:44px}
+.filters{top:34px}
+table.matrix td.num{min-width:46px}td.hot{background:#fdecea;font-weight:600}
+@media print{.filters,nav.toc{display:none}details{break-inside:avoid}}
 """
 
 SCRIPT = """
@@ -107,47 +113,60 @@ def _cai_text(value) -> str:
 
 
 def trend_svg(history: list[dict], width: int = 560, height: int = 200) -> str:
-    """CAI per stored run (0-100) as a line with points; failing findings as grey bars."""
+    """CAI per stored run (0-100, left axis) as a line with points; failing findings per run
+    as grey bars on their own labelled scale (right axis)."""
     points = [h for h in history if h.get("cai") is not None]
     if len(points) < 2:
         note = ("one run stored so far: the trend appears from the second audit" if points
                 else "no stored runs with a CAI yet: the trend appears from the second audit")
         return (f'<svg id="trend" role="img" aria-label="CAI trend" width="{width}" height="60" '
                 f'xmlns="http://www.w3.org/2000/svg"><text x="8" y="34" fill="#5f6368">{e(note)}</text></svg>')
-    left, right, top, bottom = 44, 16, 14, 34
+    left, right, top, bottom = 44, 52, 14, 38
     w, h = width - left - right, height - top - bottom
     n = len(points)
-    step = w / (n - 1)
-    max_fail = max((p.get("counts") or {}).get("fail", 0) for p in points) or 1
+    bar_w = max(2.0, min(18.0, w / n * 0.5))
+    pad = bar_w / 2 + 6                    # bars and points stay clear of both axes' labels
+    step = (w - 2 * pad) / (n - 1)
+    max_fail = max((p.get("counts") or {}).get("fail", 0) for p in points)
+    fail_top = max(1, max_fail)
 
     def x(i: int) -> float:
-        return left + i * step
+        return left + pad + i * step
 
     def y(v: float) -> float:
         return top + h * (1 - v / 100)
+
+    def y_fail(v: float) -> float:
+        return top + h * (1 - v / fail_top)
 
     parts = [f'<svg id="trend" role="img" aria-label="CAI trend over {n} runs" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
     for v in (0, 25, 50, 75, 100):
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e0e0e0"/>'
-                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" fill="#5f6368">{v}</text>')
-    bar_w = max(2.0, min(18.0, step * 0.4))
+                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" fill="#1565c0">{v}</text>')
+    for v in sorted({0, fail_top // 2, fail_top}):
+        parts.append(f'<text class="fail-tick" x="{width - right + 6}" y="{y_fail(v) + 4:.1f}" font-size="11" '
+                     f'fill="#78909c">{v}</text>')
+    parts.append(f'<text x="12" y="{top + h / 2:.1f}" font-size="11" fill="#1565c0" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {top + h / 2:.1f})">CAI</text>')
+    parts.append(f'<text x="{width - 10}" y="{top + h / 2:.1f}" font-size="11" fill="#78909c" text-anchor="middle" '
+                 f'transform="rotate(90 {width - 10} {top + h / 2:.1f})">failing findings</text>')
     for i, p in enumerate(points):
         fails = (p.get("counts") or {}).get("fail", 0)
-        bh = h * 0.35 * fails / max_fail
-        parts.append(f'<rect x="{x(i) - bar_w / 2:.1f}" y="{top + h - bh:.1f}" width="{bar_w:.1f}" height="{bh:.1f}" '
-                     f'fill="#cfd8dc"><title>run {e(p["id"])}: {fails} failing</title></rect>')
+        bh = h * fails / fail_top
+        parts.append(f'<rect class="fail-bar" x="{x(i) - bar_w / 2:.1f}" y="{top + h - bh:.1f}" width="{bar_w:.1f}" '
+                     f'height="{bh:.1f}" fill="#cfd8dc"><title>run {e(p["id"])}: {fails} failing</title></rect>')
     path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p['cai']):.1f}" for i, p in enumerate(points))
     parts.append(f'<path d="{path}" fill="none" stroke="#1565c0" stroke-width="2"/>')
     label_every = max(1, n // 12)
     for i, p in enumerate(points):
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p["cai"]):.1f}" r="3.5" fill="#1565c0">'
-                     f'<title>run {e(p["id"])} {e(p.get("started_at", ""))}: CAI {p["cai"]:.1f}</title></circle>')
+                     f'<title>run {e(p["id"])} started {e(p.get("started_at", ""))}: CAI {p["cai"]:.1f}</title></circle>')
         if i % label_every == 0 or i == n - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{height - 16}" text-anchor="middle" font-size="11" '
+            parts.append(f'<text x="{x(i):.1f}" y="{top + h + 16}" text-anchor="middle" font-size="11" '
                          f'fill="#5f6368">#{e(p["id"])}</text>')
-    parts.append(f'<text x="{left}" y="{height - 2}" font-size="11" fill="#5f6368">CAI per run (line), failing '
-                 f'findings (bars)</text></svg>')
+    parts.append(f'<text x="{left}" y="{height - 4}" font-size="11" fill="#5f6368">stored run: CAI (line, left '
+                 f'scale) and failing findings (bars, right scale)</text></svg>')
     return "".join(parts)
 
 
@@ -227,11 +246,135 @@ def _evidence_html(finding: dict) -> str:
     return "".join(out)
 
 
-def header_html(run: dict, title: str = "controlcheck audit report") -> str:
-    return (f'<header><h1>{e(title)}</h1><div class="muted">run <code>{e(run.get("id", ""))}'
-            f'</code> &middot; started {e(run.get("started_at", ""))} &middot; finished '
-            f'{e(run.get("finished_at", ""))} &middot; controlcheck '
+def run_times(run: dict, history: list[dict]) -> tuple[str, str, object]:
+    """(started, finished, stored run number) of the reported run: the stored run's times when
+    the history holds it (what the trend chart shows), else the check's own times."""
+    for h in reversed(history):
+        if h.get("results_run_id") and h["results_run_id"] == run.get("id"):
+            return h.get("started_at") or "", h.get("finished_at") or "", h["id"]
+    return run.get("started_at", ""), run.get("finished_at", ""), None
+
+
+def header_html(run: dict, history: list[dict] | None = None, title: str = "controlcheck audit report") -> str:
+    started, finished, number = run_times(run, history or [])
+    stored = f"stored run #{e(number)} &middot; " if number is not None else ""
+    return (f'<header><h1>{e(title)}</h1><div class="muted">{stored}run <code>{e(run.get("id", ""))}'
+            f'</code> &middot; started {e(started)} &middot; finished '
+            f'{e(finished)} &middot; controlcheck '
             f'{e((run.get("tool") or {}).get("version", __version__))}</div></header>')
+
+
+TOC = (("summary", "Summary"), ("risks", "Risks"), ("not-assessed", "Not assessed"), ("cai-breakdown", "CAI"),
+       ("failing-matrix", "Failing by severity and kind"), ("worst-assets", "Worst assets"),
+       ("finding-age", "Finding age"), ("findings", "Findings"))
+
+
+def toc_html(present: set[str]) -> str:
+    links = "".join(f'<a href="#{anchor}">{e(label)}</a>' for anchor, label in TOC if anchor in present)
+    return f'<nav class="toc" id="toc" aria-label="contents">{links}</nav>'
+
+
+def not_assessed_section(assessment: dict) -> str:
+    apart = assessment.get("not_assessed") or []
+    if not apart:
+        return ""
+    items = "".join(f'<li><b>{e(r["id"])}</b> {e(r["title"])} ({e(r["owner"])}): {e(r["reason"])}</li>'
+                    for r in apart)
+    return (f'<section id="not-assessed"><h2>Risks not assessed</h2><p class="muted">These register risks concern '
+            f'asset classes with no asset in this audit: they have no rating, are not counted and get no '
+            f'treatment request.</p><ul>{items}</ul></section>')
+
+
+def failing_matrix(results: dict) -> tuple[list[str], list[tuple[str, list[int]]]]:
+    """(kinds, [(severity, failing count per kind)]) worst severity first: failing findings
+    (status fail) by severity x asset kind."""
+    kinds_of = {a["id"]: a.get("kind") or "unknown" for a in results.get("assets") or []}
+    kinds = sorted(set(kinds_of.values()))
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for f in results.get("findings") or []:
+        if f["status"] == "fail":
+            kind = kinds_of.get(f["asset_id"], "unknown")
+            if kind not in kinds:
+                kinds.append(kind)
+            counts[(f["severity"], kind)] += 1
+    return kinds, [(sev, [counts[(sev, k)] for k in kinds]) for sev in reversed(SEVERITIES)]
+
+
+def failing_matrix_section(results: dict) -> str:
+    kinds, rows = failing_matrix(results)
+    head = "".join(f'<th class="num">{e(k)}</th>' for k in kinds)
+    body = "".join(f'<tr><td class="sev sev-{e(sev)}">{e(sev)}</td>'
+                   + "".join(f'<td class="num{" hot" if n else ""}">{n}</td>' for n in cells)
+                   + f'<td class="num"><b>{sum(cells)}</b></td></tr>' for sev, cells in rows)
+    return (f'<section id="failing-matrix"><h2>Failing findings by severity and kind</h2><table class="matrix">'
+            f'<thead><tr><th>severity</th>{head}<th class="num">total</th></tr></thead><tbody>{body}</tbody>'
+            f'</table></section>')
+
+
+def worst_assets(results: dict, weights: dict[str, float], n: int = 10) -> list[dict]:
+    """The ``n`` assets with the largest severity-weighted count of failing findings."""
+    score: dict[str, float] = defaultdict(float)
+    fails: dict[str, int] = defaultdict(int)
+    for f in results.get("findings") or []:
+        if f["status"] == "fail":
+            score[f["asset_id"]] += weights.get(f["severity"], 0)
+            fails[f["asset_id"]] += 1
+    index = asset_index(results)
+    ranked = sorted(score, key=lambda a: (-score[a], -fails[a], a))[:n]
+    return [{**index.get(a, {"id": a}), "weighted": score[a], "failing": fails[a]} for a in ranked]
+
+
+def worst_assets_section(results: dict, weights: dict[str, float]) -> str:
+    rows = "".join(f'<tr><td><a href="#asset-{e(a["id"])}">{e(a["id"])}</a></td><td>{e(a.get("kind"))}</td>'
+                   f'<td>{e(a.get("site"))}</td><td>{e(a.get("owner"))}</td><td class="num">{a["failing"]}</td>'
+                   f'<td class="num">{a["weighted"]:g}</td></tr>' for a in worst_assets(results, weights))
+    if not rows:
+        return ""
+    return (f'<section id="worst-assets"><h2>Ten worst assets</h2><p class="muted">By failing findings weighted by '
+            f'severity ({e(", ".join(f"{k} {v}" for k, v in weights.items()))}).</p><table><thead><tr><th>asset'
+            f'</th><th>kind</th><th>site</th><th>owner</th><th class="num">failing</th><th class="num">weighted'
+            f'</th></tr></thead><tbody>{rows}</tbody></table></section>')
+
+
+def _age_rows(groups: dict[str, dict]) -> str:
+    return "".join(f'<tr><td>{e(k)}</td><td class="num">{g["failing"]}</td><td class="num">{g["older_than_30"]}</td>'
+                   f'<td class="num">{g["older_than_90"]}</td><td class="num">{g["fixed"]}</td><td class="num">'
+                   f'{e(duration_text(g["median_days_to_fix"]))}</td></tr>' for k, g in groups.items())
+
+
+def age_section(ages: dict | None, limit: int = 10) -> str:
+    """Key risk indicators from the history: age of failing findings, time to remediate."""
+    if not ages or not ages.get("runs"):
+        return ""
+    o = ages["overall"]
+    head = ('<thead><tr><th></th><th class="num">failing</th><th class="num">older than 30 days</th>'
+            '<th class="num">older than 90 days</th><th class="num">fixed</th><th class="num">median time to '
+            'remediate</th></tr></thead>')
+    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+    by_sev = dict(sorted(ages["by_severity"].items(), key=lambda kv: order.get(kv[0], 9)))
+    oldest = sorted(ages["failing"], key=lambda f: (-f["age_days"], f["asset_id"], f["control_id"]))[:limit]
+    old_rows = "".join(f'<tr><td>{e(f["asset_id"])}</td><td>{e(f["control_id"])}</td><td class="sev '
+                       f'sev-{e(f["severity"])}">{e(f["severity"])}</td><td>run #{e(f["first_seen_run"])} '
+                       f'({e(f["first_seen"])})</td><td class="num">{e(duration_text(f["age_days"]))}</td></tr>'
+                       for f in oldest)
+    fixed = sorted(ages["fixed"], key=lambda f: (-f["fixed_run"], f["asset_id"], f["control_id"]))[:limit]
+    fixed_rows = "".join(f'<tr><td>{e(f["asset_id"])}</td><td>{e(f["control_id"])}</td><td>run '
+                         f'#{e(f["first_seen_run"])}</td><td>run #{e(f["fixed_run"])}</td><td class="num">'
+                         f'{e(duration_text(f["days_to_fix"]))}</td></tr>' for f in fixed)
+    return (f'<section id="finding-age"><h2>Finding age and time to remediate</h2><p>Over {ages["runs"]} stored '
+            f'runs: <b>{o["failing"]}</b> failing findings, <b>{o["older_than_30"]}</b> older than 30 days, '
+            f'<b>{o["older_than_90"]}</b> older than 90 days; <b>{o["fixed"]}</b> fixed, median time to remediate '
+            f'<b>{e(duration_text(o["median_days_to_fix"]))}</b>. Age counts from the first run that saw the '
+            f'finding fail (docs/risk-method.md).</p><div class="row"><div><h3>by department</h3><table>{head}'
+            f'<tbody>{_age_rows(ages["by_owner"])}</tbody></table></div><div><h3>by severity</h3><table>{head}'
+            f'<tbody>{_age_rows(by_sev)}</tbody></table></div></div>'
+            + (f'<h3>Oldest failing findings</h3><table><thead><tr><th>asset</th><th>control</th><th>severity</th>'
+               f'<th>first seen failing</th><th class="num">age</th></tr></thead><tbody>{old_rows}</tbody></table>'
+               if old_rows else "")
+            + (f'<h3>Fixed</h3><table><thead><tr><th>asset</th><th>control</th><th>first seen failing</th>'
+               f'<th>fixed in</th><th class="num">time to remediate</th></tr></thead><tbody>{fixed_rows}</tbody>'
+               f'</table>' if fixed_rows else "")
+            + "</section>")
 
 
 def cai_change(cai: float | None, history: list[dict]) -> str:
@@ -254,7 +397,8 @@ def summary_section(data: ReportInput, counts: dict[str, int], assets: list[dict
     cards.append(f'<div class="card">assets<b>{e(summary.get("assets", len(assets)))}</b></div>')
     for st in ("fail", "error", "waived", "pass"):
         cards.append(f'<div class="card">{STATUS_LABEL[st]}<b style="color:{STATUS_COLOUR[st]}">{counts[st]}</b></div>')
-    cards.append(f'<div class="card">not applicable<b class="muted">{counts["skip"]}</b></div>')
+    cards.append(f'<div class="card" title="controls that do not apply to the asset">{STATUS_LABEL["skip"]}'
+                 f'<b class="muted">{counts["skip"]}</b></div>')
     out = ['<section id="summary"><h2>Summary</h2><div class="cards">' + "".join(cards) + "</div>"]
     incomplete = summary.get("incomplete_assets") or []
     if incomplete:
@@ -289,7 +433,8 @@ def _evidence_summary(r: dict) -> str:
     c = r.get("counts") or {}
     return {"evidence": f"{c.get('pass', 0)} pass, {c.get('fail', 0)} fail, {c.get('error', 0)} error, "
                         f"{c.get('waived', 0)} waived",
-            "no-evidence": "no evidence", "no-automated-evidence": "no automated evidence"
+            "no-evidence": "rated on inherent risk only: no control applied",
+            "no-automated-evidence": "rated on inherent risk only, no device evidence"
             }.get(r.get("evidence_status"), r.get("evidence_status", ""))
 
 
@@ -454,13 +599,18 @@ class HtmlReport(ReportFormat):
         run = results.get("run") or {}
         assets, by_asset = findings_by_asset(results)
         counts = counts_by_status(results)
-        body = [header_html(run), summary_section(data, counts, assets)]
+        sections = [summary_section(data, counts, assets)]
         if assessment:
             risks = assessment.get("risks") or []
-            body.append('<section id="risks">' + heatmap_section(assessment) + risk_table(risks)
-                        + "".join(risk_details(r) for r in _by_residual(risks)) + "</section>")
-            body.append(cai_breakdown_section(assessment))
-        body.append(findings_section(results, assets, by_asset, counts))
+            sections.append('<section id="risks">' + heatmap_section(assessment) + risk_table(risks)
+                            + "".join(risk_details(r) for r in _by_residual(risks)) + "</section>")
+            sections.append(not_assessed_section(assessment))
+            sections.append(cai_breakdown_section(assessment))
+        weights = (assessment or {}).get("config", {}).get("weights") or dict(SEVERITY_WEIGHTS)
+        sections += [failing_matrix_section(results), worst_assets_section(results, weights), age_section(data.ages),
+                     findings_section(results, assets, by_asset, counts)]
+        present = {anchor for anchor, _ in TOC if any(x.startswith(f'<section id="{anchor}"') for x in sections)}
+        body = [header_html(run, data.history), toc_html(present), *[x for x in sections if x]]
         body.append(f'<footer class="muted"><p>Generated by controlcheck {e(__version__)}. This file is self-contained: '
                     'it loads nothing from the network.</p></footer>')
         return page(f"controlcheck report {run.get('id', '')}", body)

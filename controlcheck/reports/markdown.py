@@ -45,7 +45,7 @@ class MarkdownReport(ReportFormat):
                 if prev is not None and cai is not None:
                     line += f" ({cai - prev:+.1f} since run {data.history[-2]['id']})"
             out += [line, ""]
-        out += ["| pass | fail | error | waived | not applicable |", "|---:|---:|---:|---:|---:|",
+        out += ["| pass | fail | error | waived | skip |", "|---:|---:|---:|---:|---:|",
                 f"| {counts['pass']} | {counts['fail']} | {counts['error']} | {counts['waived']} | {counts['skip']} |", ""]
         out.append(f"Run `{md(run.get('id', ''))}` started {md(run.get('started_at', ''))}.")
         incomplete = summary.get("incomplete_assets") or []

@@ -36,5 +36,5 @@ class TextReport(ReportFormat):
         lines.append("")
         lines.append(f"{results['summary']['assets']} assets, {results['summary']['controls']} controls: "
                      f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
-                     f"{s['skip']} not applicable")
+                     f"{s['skip']} skip")
         return "\n".join(lines) + "\n"

@@ -59,11 +59,12 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
                                 "severity": f["severity"], "message": f.get("message", ""),
                                 "evidence": _evidence_refs(f)})
     failing.sort(key=lambda x: (-SEVERITY_RANK.get(x["severity"], 0), x["control_id"], x["asset_id"]))
+    scope = sorted(a for a, meta in assets.items() if meta.get("kind") in kinds)
 
     if not risk["automated_evidence"]:
         eff, status = None, "no-automated-evidence"
-        note = ("No collector can evidence this risk: it must be evidenced by hand, so the audit leaves "
-                "its residual score at the inherent score.")
+        note = ("Rated on inherent risk only, no device evidence: no collector can evidence this risk, so it "
+                "must be evidenced by hand and its residual score stays at the inherent score.")
     else:
         eff = effectiveness(dict(by_sev), weights)
         status = "evidence" if eff is not None else "no-evidence"
@@ -72,7 +73,8 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
         elif counts["waived"]:
             note = "Every in-scope finding is waived: no current evidence (residual = inherent)."
         else:
-            note = "No in-scope asset was assessed against its controls (residual = inherent)."
+            note = ("Rated on inherent risk only, no device evidence: none of its controls applied to the "
+                    "assets of this audit (residual = inherent).")
     res = round(residual(inherent, eff, config["reduction"]), 1)
     inherent_band, residual_band = rating_for(inherent, legend), rating_for(res, legend)
 
@@ -82,9 +84,12 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
         if cid not in actions:
             meta = _control_meta(cid, results, policy_set)
             actions[cid] = {"control_id": cid, "title": meta.get("title", cid), "severity": item["severity"],
-                            "remediation": meta.get("remediation", ""), "assets": []}
+                            "remediation": meta.get("remediation", ""), "assets": [], "sites": []}
         if item["asset_id"] not in actions[cid]["assets"]:
             actions[cid]["assets"].append(item["asset_id"])
+        site = assets.get(item["asset_id"], {}).get("site")
+        if site and site not in actions[cid]["sites"]:
+            actions[cid]["sites"].append(site)
 
     return {
         "id": risk["id"], "title": risk["title"], "asset_class": risk["asset_class"], "kinds": list(risk["kinds"]),
@@ -102,7 +107,18 @@ def assess_risk(risk: dict, findings_by_control: dict[str, list[dict]], assets: 
         "residual_likelihood": round(res / risk["impact"], 2),
         "counts": counts, "failing": failing, "actions": list(actions.values()),
         "assets": sorted(in_scope),
+        # every asset of the risk's classes in this audit, evidenced or not, and their sites
+        "scope_assets": scope,
+        "sites": sorted({assets[a].get("site") for a in scope if assets[a].get("site")}),
     }
+
+
+def not_assessed_entry(risk: dict) -> dict:
+    """A register risk with no in-scope asset of its classes: listed apart, never rated."""
+    classes = ", ".join(risk["kinds"])
+    return {"id": risk["id"], "title": risk["title"], "asset_class": risk["asset_class"],
+            "kinds": list(risk["kinds"]), "owner": risk["owner"], "evidence_status": "not-assessed",
+            "reason": f"not assessed: no asset of class {classes} in this audit"}
 
 
 def assess(results: dict, register: dict, policy_set=None, config: dict | None = None) -> dict:
@@ -116,7 +132,13 @@ def assess(results: dict, register: dict, policy_set=None, config: dict | None =
     findings_by_control: dict[str, list[dict]] = defaultdict(list)
     for f in results.get("findings") or []:
         findings_by_control[f["control_id"]].append(f)
-    risks = [assess_risk(r, findings_by_control, assets, results, config, policy_set) for r in register["risks"]]
+    kinds_present = {a.get("kind") for a in assets.values()}
+    risks, not_assessed = [], []
+    for r in register["risks"]:
+        if kinds_present.isdisjoint(r["kinds"]):
+            not_assessed.append(not_assessed_entry(r))
+        else:
+            risks.append(assess_risk(r, findings_by_control, assets, results, config, policy_set))
     by_rating = {b["rating"]: 0 for b in config["legend"]}
     for r in risks:
         by_rating[r["residual_rating"]] += 1
@@ -126,11 +148,13 @@ def assess(results: dict, register: dict, policy_set=None, config: dict | None =
         "run": {"id": run.get("id"), "finished_at": run.get("finished_at")},
         "register": register.get("file"),
         "risks": risks,
+        "not_assessed": not_assessed,
         "cai": compute_cai(results, config["weights"]),
         "failing_by_severity": failing_by_severity(results, "fail"),
         "errors_by_severity": failing_by_severity(results, "error"),
         "summary": {"risks": len(risks), "by_residual_rating": by_rating,
-                    "no_evidence": [r["id"] for r in risks if r["evidence_status"] != "evidence"]},
+                    "no_evidence": [r["id"] for r in risks if r["evidence_status"] != "evidence"],
+                    "not_assessed": [r["id"] for r in not_assessed]},
     }
 
 

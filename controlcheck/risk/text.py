@@ -19,8 +19,8 @@ def _pct(value: float | None) -> str:
 def risks_table(assessment: dict) -> str:
     rows = []
     for r in assessment["risks"]:
-        evidence = {"evidence": "", "no-evidence": "no evidence",
-                    "no-automated-evidence": "no automated evidence"}[r["evidence_status"]]
+        evidence = {"evidence": "", "no-evidence": "inherent only: no control applied",
+                    "no-automated-evidence": "inherent only: no device evidence"}[r["evidence_status"]]
         c = r["counts"]
         rows.append([r["id"], r["owner"], f"{r['likelihood']}x{r['impact']}={r['inherent_score']}", r["inherent_rating"],
                      _pct(r["effectiveness"]), f"{r['residual_score']:.1f}", r["residual_rating"],
@@ -29,10 +29,14 @@ def risks_table(assessment: dict) -> str:
     lines = _table(["RISK", "OWNER", "INHERENT", "RATING", "EFFECTIVE", "RESIDUAL", "RATING", "P/F/E/W", "NOTE"],
                    rows, right={4, 5})
     by = ", ".join(f"{k} {v}" for k, v in assessment["summary"]["by_residual_rating"].items())
-    lines += ["", f"{len(rows)} risks; residual ratings: {by}",
+    lines += ["", f"{len(rows)} risks assessed; residual ratings: {by}",
               f"method: {config['residual_formula']}, reduction {config['reduction']}; "
               f"effectiveness = severity-weighted pass share (weights {_weights(config)}); "
               "P/F/E/W = pass/fail/error/waived findings"]
+    apart = assessment.get("not_assessed") or []
+    if apart:
+        lines += ["", f"{len(apart)} risks not assessed (no rating, no treatment request):"]
+        lines += [f"  {r['id']:<12} {r['owner']:<11} {r['reason']}" for r in apart]
     return "\n".join(lines) + "\n"
 
 

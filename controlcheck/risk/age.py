@@ -1,0 +1,131 @@
+"""Finding age and time to remediate, from the run history (docs/risk-method.md).
+
+Input is plain data: the complete runs oldest first, each ``{"id", "started_at",
+"findings": [{"asset_id", "control_id", "status", "severity"}], "assets": [{"id", "owner"}]}``;
+the last run is the one reported. A finding (asset x control) *opens* at the first run
+where it fails after not failing; it is *fixed* at the first later run where it passes.
+Runs where it is error, waived, skipped or absent say nothing and change nothing (what could
+not be checked is neither fixed nor newly failing). Times are the runs' start times.
+
+- age of a failing finding = reported run's start - the start of the run that opened it;
+- time to remediate of a fixed finding = start of the fixing run - start of the opening run.
+
+Key risk indicators: the median time to remediate (over every fix in the history), and the
+count of currently failing findings older than 30 and 90 days, overall, by department
+(the asset's owner) and by severity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any, Iterable
+
+THRESHOLDS_DAYS = (30, 90)
+UNASSIGNED = "(unassigned)"
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _days(start: dt.datetime, end: dt.datetime) -> float:
+    return round(max(0.0, (end - start).total_seconds()) / 86400, 4)
+
+
+def _group() -> dict[str, Any]:
+    return {"failing": 0, **{f"older_than_{d}": 0 for d in THRESHOLDS_DAYS}, "fixed": 0, "median_days_to_fix": None,
+            "_fix_days": []}
+
+
+def _finish(group: dict) -> dict:
+    days = group.pop("_fix_days")
+    group["median_days_to_fix"] = round(statistics.median(days), 4) if days else None
+    return group
+
+
+def finding_ages(runs: list[dict]) -> dict:
+    """Ages of the reported run's failing findings, every fix in the history, and the key
+    risk indicators (see the module docstring). Empty lists when there is no run."""
+    if not runs:
+        return {"runs": 0, "failing": [], "fixed": [], "overall": _finish(_group()), "by_owner": {},
+                "by_severity": {}}
+    open_since: dict[tuple[str, str], tuple[int, dt.datetime]] = {}
+    fixed: list[dict] = []
+    owners: dict[str, str] = {}
+    severity: dict[tuple[str, str], str] = {}
+    for run in runs:
+        started = _when(run.get("started_at"))
+        if started is None:
+            continue
+        for a in run.get("assets") or []:
+            owners[a["id"]] = a.get("owner") or UNASSIGNED
+        for f in run.get("findings") or []:
+            key = (f["asset_id"], f["control_id"])
+            severity[key] = f.get("severity", "")
+            if f["status"] == "fail" and key not in open_since:
+                open_since[key] = (run["id"], started)
+            elif f["status"] == "pass" and key in open_since:
+                opened_run, opened = open_since.pop(key)
+                fixed.append({"asset_id": key[0], "control_id": key[1], "severity": severity[key],
+                              "first_seen_run": opened_run, "first_seen": opened.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "fixed_run": run["id"], "days_to_fix": _days(opened, started)})
+    last = runs[-1]
+    now = _when(last.get("started_at")) or dt.datetime.now(dt.timezone.utc)
+    failing_now = {(f["asset_id"], f["control_id"]) for f in last.get("findings") or [] if f["status"] == "fail"}
+    failing = []
+    for key in sorted(failing_now):
+        opened_run, opened = open_since.get(key, (last["id"], now))
+        failing.append({"asset_id": key[0], "control_id": key[1], "severity": severity.get(key, ""),
+                        "first_seen_run": opened_run, "first_seen": opened.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "age_days": _days(opened, now)})
+
+    overall, by_owner, by_severity = _group(), {}, {}
+    for item in failing:
+        for g in (overall, by_owner.setdefault(owners.get(item["asset_id"], UNASSIGNED), _group()),
+                  by_severity.setdefault(item["severity"], _group())):
+            g["failing"] += 1
+            for d in THRESHOLDS_DAYS:
+                g[f"older_than_{d}"] += item["age_days"] > d
+    for item in fixed:
+        for g in (overall, by_owner.setdefault(owners.get(item["asset_id"], UNASSIGNED), _group()),
+                  by_severity.setdefault(item["severity"], _group())):
+            g["fixed"] += 1
+            g["_fix_days"].append(item["days_to_fix"])
+    return {"runs": len(runs), "failing": failing, "fixed": fixed, "overall": _finish(overall),
+            "by_owner": {k: _finish(v) for k, v in sorted(by_owner.items())},
+            "by_severity": {k: _finish(v) for k, v in by_severity.items()}}
+
+
+def history_runs(store: Any, upto_run_id: int | None = None) -> Iterable[dict]:
+    """The complete runs of a history store (``RunStore`` or anything with its ``history()``
+    and ``get_run(id)``), oldest first, up to ``upto_run_id``, as ``finding_ages`` reads them."""
+    for h in store.history():
+        if upto_run_id is not None and h["id"] > upto_run_id:
+            break
+        results = store.get_run(h["id"])["results"] or {}
+        yield {"id": h["id"], "started_at": h["started_at"],
+               "findings": [{"asset_id": f["asset_id"], "control_id": f["control_id"], "status": f["status"],
+                             "severity": f["severity"]} for f in results.get("findings") or []],
+               "assets": [{"id": a["id"], "owner": a.get("owner")} for a in results.get("assets") or []]}
+
+
+def ages_from_store(store: Any, upto_run_id: int | None = None) -> dict:
+    return finding_ages(list(history_runs(store, upto_run_id)))
+
+
+def duration_text(days: float | None) -> str:
+    """``12 days``, ``5 h``, ``3 min`` (runs minutes apart, as in the demo, still read sensibly)."""
+    if days is None:
+        return "n/a"
+    if days >= 1:
+        return f"{days:.0f} day{'s' if round(days) != 1 else ''}"
+    hours = days * 24
+    if hours >= 1:
+        return f"{hours:.0f} h"
+    return f"{max(0, round(hours * 60))} min"

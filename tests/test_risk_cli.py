@@ -15,7 +15,7 @@ def test_risks_text_and_json(tmp_path):
     assert code == 0, err
     row = next(line for line in out.splitlines() if line.startswith("RISK-A-01"))
     assert row.split() == ["RISK-A-01", "IT", "4x5=20", "Critical", "36.8%", "14.1", "High", "2/2/1/1"]
-    assert "no automated evidence" in next(line for line in out.splitlines() if line.startswith("RISK-D-01"))
+    assert "inherent only: no device evidence" in next(line for line in out.splitlines() if line.startswith("RISK-D-01"))
     code, out, _ = run_cli("risks", "--results", str(res), "--risks", str(reg), "--format", "json")
     data = json.loads(out)
     assert {r["id"]: r["residual_rating"] for r in data["risks"]}["RISK-G-01"] == "Critical"

@@ -45,18 +45,6 @@ def recordings_root() -> Path:
     return Path(next(iter(snmpsim_data.__path__))) / "data"
 
 
-def list_recordings(folder: str = "") -> list[str]:
-    """Recording names (``UPS/eaton-93e-80``) under ``folder`` of snmpsim-data."""
-    root = recordings_root()
-    base = root / folder if folder else root
-    names = []
-    for path in sorted(base.rglob("*.snmprec*")):
-        if path.name.endswith((".snmprec", ".snmprec.bz2")):
-            rel = path.relative_to(root).as_posix()
-            names.append(rel.removesuffix(".bz2").removesuffix(".snmprec"))
-    return names
-
-
 def recording_path(name: str) -> Path:
     """The file of recording ``name`` (``UPS/eaton-93e-80``, with or without extension)."""
     root = recordings_root()

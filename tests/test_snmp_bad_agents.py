@@ -221,3 +221,13 @@ def test_missing_secret_reference_is_an_error_entry(tmp_path):
     doc = collect(inv)["u1"]
     assert any("CONTROLCHECK_TEST_UNSET is not set" in m for m in error_messages(doc)), error_messages(doc)
     assert doc["facts"] == {}
+
+
+def test_context_is_an_snmpv3_setting():
+    with pytest.raises(InputError, match="'context' is an SNMPv3 setting"):
+        SnmpSession("127.0.0.1", 161, "2c", community="c-123456", context="sw1")
+    with pytest.raises(InputError, match="longer than 32 bytes"):
+        SnmpSession("127.0.0.1", 161, "3", user="u", auth_key="a" * 8, priv_key="p" * 8, context="x" * 33)
+    session = SnmpSession("127.0.0.1", 161, "3", user="u", auth_key="a" * 8, priv_key="p" * 8, context="sw1")
+    assert session.variant(without_privacy=True).context == "sw1"
+    assert session.variant(context="").context == ""

@@ -6,7 +6,8 @@
   installed ``snmpsim-data`` package (:func:`recording_path`) or are written by the caller.
 * :class:`Snmpd` runs net-snmp ``snmpd`` on ``127.0.0.1:<free port>`` with its own
   configuration and persistent directory: an SNMPv3 authPriv user (created with
-  ``createUser``) and optionally a read-only v2c community.
+  ``createUser``), optionally a read-only v2c community, and optionally SNMPv3 contexts
+  that proxy to other agents (``proxy -Cn``), as a proxy serving several devices does.
 
 Both are context managers; ``stop()`` ends only the process they started. Nothing listens
 or sends anywhere but 127.0.0.1. Secrets given to :class:`Snmpd` are written only into its
@@ -252,15 +253,20 @@ class SnmpSim(_Process):
 # --------------------------------------------------------------------------------------
 class Snmpd(_Process):
     """net-snmp ``snmpd`` on loopback: one SNMPv3 user (SHA / AES-128 by default, authPriv
-    required) and optionally a read-only v2c community; ``-f -Lo -C -c <conf>``."""
+    required) and optionally a read-only v2c community; ``-f -Lo -C -c <conf>``.
+
+    ``contexts``: ``{context name: (port, community)}`` — each context proxies (v2c) to the
+    agent on ``127.0.0.1:port`` (e.g. a :class:`SnmpSim` recording), and the user may read
+    every context, the default one included."""
 
     name = "snmpd"
 
     def __init__(self, v3_user: str, auth_key: str, priv_key: str, ro_community: str | None = None,
                  auth_protocol: str = "SHA", priv_protocol: str = "AES", workdir: Path | None = None,
                  sys_contact: str = "lab@example.invalid", sys_location: str = "controlcheck lab",
-                 binary: str | None = None) -> None:
+                 binary: str | None = None, contexts: dict[str, tuple[int, str]] | None = None) -> None:
         super().__init__(workdir)
+        self.contexts = dict(contexts or {})
         self.v3_user = v3_user
         self._auth_key = auth_key
         self._priv_key = priv_key
@@ -287,8 +293,17 @@ class Snmpd(_Process):
             f"sysContact {self.sys_contact}",
             f"sysLocation {self.sys_location}",
             "sysServices 72",
-            f"rouser {self.v3_user} priv",
         ]
+        if self.contexts:       # VACM by hand: 'rouser' covers the default context only
+            lines += [f"group ccgroup usm {self.v3_user}", "view ccall included .1",
+                      'access ccgroup "" usm priv prefix ccall none none']
+            for name, (port, community) in self.contexts.items():
+                if not name.replace("-", "").replace("_", "").isalnum() or not community.isprintable() \
+                        or " " in community:
+                    raise LabError(f"bad lab context or community: {name!r}")
+                lines.append(f"proxy -Cn {name} -v 2c -c {community} {LOOPBACK}:{port} .1.3.6.1")
+        else:
+            lines.append(f"rouser {self.v3_user} priv")
         if self._community:
             lines.append(f"rocommunity {self._community} {LOOPBACK}")
         self.conf_path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -99,6 +99,8 @@ async def collect_common(reader: SnmpReader, set_system: bool = True) -> SystemI
         set_if_absent(builder, "system.hostname", name.strip(), reader.evidence_for(SYS_NAME))
     builder.set("snmp.collection.version", session.version)
     builder.set("snmp.collection.security_level", session.security_level)
+    if session.context:
+        builder.set("snmp.collection.context", session.context)
     return info
 
 

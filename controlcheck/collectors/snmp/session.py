@@ -66,7 +66,7 @@ class SnmpSession:
 
     def __init__(self, host: str, port: int = 161, version: str = "2c", *, community: str | None = None,
                  user: str | None = None, auth_protocol: str | None = None, auth_key: str | None = None,
-                 priv_protocol: str | None = None, priv_key: str | None = None,
+                 priv_protocol: str | None = None, priv_key: str | None = None, context: str = "",
                  timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
                  max_rows: int = DEFAULT_MAX_ROWS, max_repetitions: int = DEFAULT_MAX_REPETITIONS) -> None:
         if version not in LABEL:
@@ -75,6 +75,7 @@ class SnmpSession:
         self.port = int(port)
         self.version = version
         self.user = user
+        self.context = context or ""
         self.auth_protocol = (auth_protocol or ("sha" if auth_key else "none")).lower()
         self.priv_protocol = (priv_protocol or ("aes" if priv_key else "none")).lower()
         self.timeout = float(timeout)
@@ -89,6 +90,11 @@ class SnmpSession:
                              f"(community_env or community_file)")
         if version == "3":
             _check_v3(user, self.address, self.auth_protocol, auth_key, self.priv_protocol, priv_key)
+        if self.context and version != "3":
+            raise InputError(f"{self.label} to {self.address}: 'context' is an SNMPv3 setting (v1/v2c agents "
+                             f"select a device by community)")
+        if len(self.context.encode("utf-8")) > 32:
+            raise InputError(f"SNMPv3 context {self.context!r} is longer than 32 bytes (RFC 3411)")
         self._engine = None
         self._target = None
         self._auth = None
@@ -112,6 +118,8 @@ class SnmpSession:
             retries=int(block.get("retries", DEFAULT_RETRIES)),
             max_rows=int(block.get("max_rows", DEFAULT_MAX_ROWS)),
         )
+        if block.get("context") is not None:
+            kwargs["context"] = str(block["context"])
         if version == "3":
             kwargs.update(user=cred.get("user"), auth_protocol=cred.get("auth_protocol"),
                           priv_protocol=cred.get("priv_protocol"),
@@ -127,10 +135,10 @@ class SnmpSession:
 
     def variant(self, version: str | None = None, community: str | None = None,
                 timeout: float | None = None, retries: int | None = None,
-                without_privacy: bool = False) -> "SnmpSession":
+                without_privacy: bool = False, context: str | None = None) -> "SnmpSession":
         """A session to the same agent with another version/community (probes). v3 keeps the
-        user and keys (``without_privacy``: authNoPriv); v1/v2c use ``community`` or this
-        session's own."""
+        user and keys (``without_privacy``: authNoPriv) and the context (or ``context``);
+        v1/v2c use ``community`` or this session's own."""
         version = version or self.version
         v3_priv = version == "3" and not without_privacy
         return SnmpSession(
@@ -141,6 +149,7 @@ class SnmpSession:
             auth_key=self.__auth_key if version == "3" else None,
             priv_protocol=self.priv_protocol if v3_priv else "none" if version == "3" else None,
             priv_key=self.__priv_key if v3_priv else None,
+            context=(self.context if context is None else context) if version == "3" else "",
             timeout=self.timeout if timeout is None else timeout,
             retries=self.retries if retries is None else retries,
             max_rows=self.max_rows, max_repetitions=self.max_repetitions)
@@ -166,6 +175,7 @@ class SnmpSession:
 
     def __repr__(self) -> str:
         who = f" user={self.user}" if self.version == "3" else ""
+        who += f" context={self.context}" if self.context else ""
         return f"SnmpSession({self.label} {self.address}{who})"
 
     def scrub(self, text: str) -> str:
@@ -242,7 +252,7 @@ class SnmpSession:
             if self.version == "3":
                 hl = hlapi("3")
                 var_binds = [hl.ObjectType(hl.ObjectIdentity(o)) for o in oids]
-                head = (self._engine, self._auth, self._target, hl.ContextData())
+                head = (self._engine, self._auth, self._target, hl.ContextData(contextName=self.context))
             else:   # raw var-binds: no MIB lookups on the v1arch path
                 from pyasn1.type import univ
                 from pysnmp.proto import rfc1902

@@ -1,11 +1,15 @@
 # The few commands a contributor runs.
-.PHONY: install test lint bench demo docs
+.PHONY: install test fast lint bench demo docs
 
 install:
 	python3 -m pip install -e '.[test]'
 
 test:
 	python3 -m pytest -q
+
+# the fast lane: no server, well under a minute (CONTRIBUTING.md)
+fast:
+	python3 -m pytest -q -m "not slow"
 
 lint:
 	ruff check controlcheck tests benchmarks scripts

@@ -15,6 +15,7 @@ FORMAT_CLASSES = (
     "controlcheck.reports.json_results:JsonReport",
     "controlcheck.reports.junit:JUnitReport",
     "controlcheck.reports.html:HtmlReport",
+    "controlcheck.reports.pdf:PdfReport",
     "controlcheck.reports.xlsx:XlsxReport",
     "controlcheck.reports.csv_report:CsvReport",
     "controlcheck.reports.oscal:OscalReport",

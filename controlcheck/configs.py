@@ -77,7 +77,10 @@ def _collect_one(args: tuple) -> dict:
                             evidence_dir=Path(evidence_dir) if evidence_dir else None)
     builder = FactsBuilder(asset, ctx, f"configfile:{platform}")
     read_config_file(Path(path), shown, platform, builder)
-    return builder.document()
+    doc = builder.document()
+    if cls is not None:
+        doc["asset"]["kind"] = cls.kind_for(doc["facts"])
+    return doc
 
 
 def _name_asset(doc: dict, inventory: Inventory | None, known: dict[str, Asset], seen: set[str]) -> dict:
@@ -135,6 +138,7 @@ def iter_config_documents(root: Path, run: ConfigRun, inventory: Inventory | Non
         import multiprocessing
         pool = multiprocessing.get_context("forkserver").Pool(jobs)
         results = pool.imap(_collect_one, tasks, chunksize=4)
+    finished = False
     try:
         known = {a.id: a for a in inventory.assets} if inventory else {}
         for doc in results:
@@ -142,9 +146,13 @@ def iter_config_documents(root: Path, run: ConfigRun, inventory: Inventory | Non
                 if ev.get("file"):
                     doc["_source"] = {"kind": "config", "path": ev["file"]["path"], "sha256": ev["file"]["sha256"]}
             yield _name_asset(doc, inventory, known, seen)
+        finished = True
     finally:
         if pool is not None:
-            pool.terminate()
+            if finished:
+                pool.close()
+            else:
+                pool.terminate()
             pool.join()
 
 

@@ -47,6 +47,11 @@ class NetworkCliCollector(SshCollector):
     config_name = "running configuration"
     config_denied_hint = "the account may lack the privilege to read the configuration"
 
+    @classmethod
+    def kind_for(cls, facts: dict) -> str:
+        """The kind a saved config of this platform is taken for when no inventory names it."""
+        return cls.default_kind
+
     def gather(self, session: CliSession, builder: FactsBuilder) -> None:
         self.parse(session, builder, self.version_command, self.parsers.parse_show_version)
         config = session.run(self.config_command, redact=lambda raw: redact_bytes(self.parsers, raw))

@@ -309,7 +309,12 @@ def redact_config(text: str) -> str:
                 if w in ("auth", "priv") and i + 2 < len(words):
                     new[i + 2] = REDACTED
         elif words[:2] == ["snmp-server", "host"] and len(words) > 3:
-            new[-1] = REDACTED if words[-1].lower() not in DEFAULT_COMMUNITIES else words[-1]
+            if "version" not in words or words[words.index("version") + 1:][:1] in (["1"], ["2c"]):
+                new[-1] = REDACTED if words[-1].lower() not in DEFAULT_COMMUNITIES else words[-1]
+        elif words[:2] == ["ntp", "authentication-key"] and len(words) > 3:
+            new[-1] = REDACTED     # ntp authentication-key <id> <algorithm> [<type>] <key>
+        elif words[:2] == ["ntp", "server"]:
+            pass                   # 'key <id>' names a key by number
         else:
             i = 0
             while i < len(words) - 1:

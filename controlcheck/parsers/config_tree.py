@@ -106,7 +106,7 @@ def brace_statements(text: str) -> list[Statement]:
     inactive_depth: int | None = None
     # /* */ comments and '#' comment lines go; their newlines stay so line numbers hold
     cleaned = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
-    cleaned = re.sub(r"(?m)^[ \t]*#.*$", "", cleaned)
+    cleaned = re.sub(r"(?m)^[ \t]*#.*$|[ \t]##.*$", "", cleaned)
     pos_line = 0
     last = 0
     for match in _BRACE_TOKEN.finditer(cleaned):
@@ -216,7 +216,7 @@ def fortios_statements(text: str) -> list[Statement]:
             continue
         head = words[0]
         if head == "config":
-            stack.append([" ".join(words[1:])])
+            stack.append(words[1:])
         elif head == "edit":
             stack.append([words[1] if len(words) > 1 else ""])
         elif head in ("next", "end"):

@@ -13,3 +13,6 @@ class FortiOSCollector(NetworkCliCollector):
     version_command = "get system status"
     config_command = "show full-configuration"
     default_kind = "firewall"
+
+    def gather_more(self, session, builder) -> None:
+        """Nothing beyond the version and the configuration."""

@@ -20,3 +20,6 @@ class JuniperJunosCollector(NetworkCliCollector):
     def kind_for(cls, facts: dict) -> str:
         """An SRX (security policies in its config) is a firewall."""
         return "firewall" if (facts.get("network") or {}).get("firewall_policies") else cls.default_kind
+
+    def gather_more(self, session, builder) -> None:
+        """Nothing beyond the version and the configuration."""

@@ -13,3 +13,6 @@ class PanosCollector(NetworkCliCollector):
     version_command = "show system info"
     config_command = "show config running"
     default_kind = "firewall"
+
+    def gather_more(self, session, builder) -> None:
+        """Nothing beyond the version and the configuration."""

@@ -33,3 +33,11 @@ def exit_code_for(findings: list[dict], fail_on: str, incomplete: bool) -> int:
     if incomplete:
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def exit_code_for_results(results: dict, fail_on: str) -> int:
+    """The exit code of a results document: incomplete when an asset was not (fully)
+    collected or a saved configuration was not recognised."""
+    summary = results["summary"]
+    incomplete = bool(summary.get("incomplete_assets")) or bool(summary.get("unrecognised_files"))
+    return exit_code_for(results["findings"], fail_on, incomplete)

@@ -10,7 +10,7 @@ import pytest
 
 from controlcheck import vocabulary as V
 from controlcheck.checks.operators import OPERATORS, PHRASES
-from controlcheck.outcome import EXIT_FAILING, EXIT_INCOMPLETE, EXIT_OK, exit_code_for
+from controlcheck.outcome import EXIT_FAILING, EXIT_INCOMPLETE, EXIT_OK, exit_code_for, exit_code_for_results
 from controlcheck.risk.scoring import default_config
 
 
@@ -72,3 +72,10 @@ def test_parsed_facts_reads_as_the_parsed_mapping_every_parser_returns():
                                    "host.audit.rules": (3, ["-w /etc/passwd"])}
     assert facts.line_numbers == {"network.ssh.version": [42]}
     assert facts.values["network.ssh.version"] == 2 and "never.set" not in facts
+
+
+def test_the_exit_rule_of_a_results_document():
+    results = {"findings": [finding("pass")], "summary": {"incomplete_assets": [], "unrecognised_files": ["x.cfg"]}}
+    assert exit_code_for_results(results, "low") == EXIT_INCOMPLETE
+    results["summary"]["unrecognised_files"] = []
+    assert exit_code_for_results(results, "low") == EXIT_OK

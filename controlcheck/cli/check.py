@@ -13,7 +13,8 @@ from ..configs import check_configs
 from ..errors import InputError
 from ..inventory import load_inventory
 from ..reports import ReportInput, format_names, get_format
-from .common import (exit_code_for, fail_on_option, handle_errors, output_option, policies_option, waivers_option,
+from ..outcome import exit_code_for_results
+from .common import (fail_on_option, handle_errors, output_option, policies_option, waivers_option,
                      write_output)
 
 
@@ -78,8 +79,7 @@ def check_command(facts_path: Path | None, configs_path: Path | None, inventory_
         b = results["baseline"]
         click.echo(f"baseline {b['path']}: {b['known_failing']} failing findings already known, "
                    f"{b['new_failing']} new", err=True)
-    incomplete = bool(summary["incomplete_assets"]) or bool(summary.get("unrecognised_files"))
-    sys.exit(exit_code_for(results["findings"], fail_on, incomplete))
+    sys.exit(exit_code_for_results(results, fail_on))
 
 
 def register(cli: click.Group) -> None:

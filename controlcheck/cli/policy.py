@@ -10,7 +10,7 @@ import yaml
 
 from ..checks import load_policies
 from ..errors import InputError
-from .common import handle_errors
+from .common import handle_errors, policies_option
 
 
 @click.group("policy")
@@ -28,7 +28,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 
 
 @policy_group.command("list")
-@click.option("--policies", "policy_paths", multiple=True, type=click.Path(path_type=Path))
+@policies_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @handle_errors
 def list_command(policy_paths: tuple[Path, ...], fmt: str) -> None:
@@ -44,7 +44,7 @@ def list_command(policy_paths: tuple[Path, ...], fmt: str) -> None:
 
 @policy_group.command("show")
 @click.argument("control_id")
-@click.option("--policies", "policy_paths", multiple=True, type=click.Path(path_type=Path))
+@policies_option()
 @handle_errors
 def show_command(control_id: str, policy_paths: tuple[Path, ...]) -> None:
     """Show one control in full."""

@@ -43,7 +43,7 @@ class AsteriskCollector(SshCollector):
         loaded = A.parse_module_show(modules.text) if modules is not None and modules.ok else {}
 
         files = {name: self.read(session, builder, name) for name in FILES}
-        self.sip(builder, files, loaded, release)
+        self.sip(builder, files, loaded, release, module_list_answered=modules is not None)
         for name, parse in (("manager.conf", A.parse_manager_conf), ("http.conf", A.parse_http_conf),
                             ("logger.conf", A.parse_logger_conf)):
             text, ev = files[name]
@@ -100,7 +100,8 @@ class AsteriskCollector(SshCollector):
         return text, out.evidence
 
     # -- SIP -------------------------------------------------------------------------------------
-    def sip(self, builder: FactsBuilder, files: dict, loaded: dict[str, bool], release: str | None) -> None:
+    def sip(self, builder: FactsBuilder, files: dict, loaded: dict[str, bool], release: str | None,
+            module_list_answered: bool = True) -> None:
         pjsip_text, pjsip_ev = files["pjsip.conf"]
         sip_text, sip_ev = files["sip.conf"]
         modules_text, modules_ev = files["modules.conf"]
@@ -109,8 +110,10 @@ class AsteriskCollector(SshCollector):
         elif loaded:
             chan_sip, why = False, "module show"
         else:
+            # modules.conf may decide only when the module list answered (Asterisk not running);
+            # a list that timed out leaves the question to the conservative assumption below
             chan_sip = A.chan_sip_from_modules_conf(A.parse_config(modules_text), release) \
-                if modules_text is not None else None
+                if modules_text is not None and module_list_answered else None
             why = "modules.conf"
             if chan_sip is None:
                 chan_sip = sip_text is not None and not (release and int(re.match(r"\d+", release).group()) >= 21)

@@ -99,8 +99,14 @@ class LinuxCollector(SshCollector):
             builder.error("ssh:cat /etc/login.defs", f"password ageing not read ({why(defs)})")
         pwq = session.run("cat /etc/security/pwquality.conf")
         pam = session.run("cat /etc/pam.d/common-password")
-        if pam is None or not pam.ok:
+        if pam is not None and not pam.ok:     # answered "no such file": a RHEL-style host
             pam = session.run("cat /etc/pam.d/system-auth")
+        if pam is None or pwq is None:
+            # PASS_MIN_LEN only counts when no quality module is in use: unknowable without both
+            builder.error("ssh:pam", "password length and complexity not determined: "
+                                     + ("the PAM password stack" if pam is None else "pwquality.conf")
+                                     + " gave no answer (timeout or size cap)")
+            return
         pwq_text = pwq.text if pwq is not None and pwq.ok else None
         pam_text = pam.text if pam is not None and pam.ok else None
         parsed = P.parse_password_quality(pwq_text, pam_text, defs.text if defs is not None and defs.ok else None)
@@ -195,6 +201,9 @@ class LinuxCollector(SshCollector):
             if dump is not None and dump.ok:
                 put(builder, P.parse_apt_periodic(dump.text, installed), dump.evidence)
             return
+        if sim is None:     # apt did not answer: trying dnf on a Debian host would only add a second error
+            builder.error("ssh:updates", f"pending updates not determined (apt-get -s upgrade: {why(sim)})")
+            return
         dnf = session.run("dnf -q updateinfo list --security")
         if dnf is not None and dnf.ok:
             lines = [line for line in dnf.text.splitlines() if line.strip()]
@@ -232,7 +241,7 @@ class LinuxCollector(SshCollector):
         state = out.text.strip().splitlines()[0] if out is not None and out.text.strip() else None
         if state is not None:
             builder.set("host.audit.enabled", state == "active", evidence=out.evidence, lines=[state])
-        elif processes is not None:   # no systemd (container, SysV init): is the daemon running?
+        elif out is not None and processes is not None:   # no systemd (container, SysV init): is it running?
             builder.set("host.audit.enabled", "auditd" in processes,
                         lines=["auditd process " + ("running" if "auditd" in processes else "not running")])
         else:
@@ -258,11 +267,16 @@ class LinuxCollector(SshCollector):
 
     def usb(self, session, builder: FactsBuilder) -> None:
         loaded = session.run("cat /proc/modules")
-        if loaded is not None and loaded.ok:
-            line = P.usb_storage_loaded(loaded.text)
-            if line:
-                builder.set("host.usb_storage.blocked", False, evidence=loaded.evidence, lines=[line])
-                return
+        if loaded is None or not loaded.ok:
+            # the modprobe configuration says what would load next, not what is loaded now:
+            # it may only decide once the list of loaded modules answered
+            builder.error("ssh:cat /proc/modules", f"USB storage blocking not determined: the loaded modules "
+                                                   f"were not read ({why(loaded)})")
+            return
+        line = P.usb_storage_loaded(loaded.text)
+        if line:
+            builder.set("host.usb_storage.blocked", False, evidence=loaded.evidence, lines=[line])
+            return
         out = session.run("modprobe -n -v usb-storage")
         if out is not None:
             blocked, lines = P.parse_modprobe_dry_run(out.text)
@@ -297,6 +311,10 @@ class LinuxCollector(SshCollector):
         dconf = session.run("cat /etc/dconf/db/local.d/*")
         settings = P.parse_dconf_screen_lock(dconf.text) if dconf is not None and dconf.ok else {}
         source = dconf
+        if dconf is None:
+            builder.error("ssh:screen_lock", f"screen-lock settings not determined: the dconf system database "
+                                             f"gave no answer ({why(dconf)})")
+            return
         if "idle-delay" not in settings:
             gs = session.run(GSETTINGS)
             if gs is not None and gs.ok:

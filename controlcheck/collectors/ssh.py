@@ -37,6 +37,11 @@ from .hostkeys import KnownHosts, fingerprint, known_hosts_for
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_COMMAND_TIMEOUT = 30.0
 DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+# every command of one asset together: a device that hangs after login costs this much at
+# most (inventory: settings.asset_deadline, or the asset's ssh.deadline)
+DEFAULT_ASSET_DEADLINE = 600.0
+# this many commands in a row with no answer prove the session dead: the rest are not sent
+DEAD_AFTER_TIMEOUTS = 2
 
 # paramiko logs socket errors itself; every failure is reported once, as an errors entry
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -76,6 +81,7 @@ class SshTarget:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+    deadline: float = DEFAULT_ASSET_DEADLINE
     host_keys: KnownHosts | None = None   # the run's parsed known_hosts (ssh_target shares one per run)
 
     def __post_init__(self) -> None:
@@ -123,6 +129,7 @@ def ssh_target(asset: Asset, ctx: CollectionContext) -> SshTarget:
         connect_timeout=float(block.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
         command_timeout=float(block.get("command_timeout", DEFAULT_COMMAND_TIMEOUT)),
         max_output_bytes=int(block.get("max_output_bytes", DEFAULT_MAX_OUTPUT_BYTES)),
+        deadline=float(block.get("deadline", inventory.settings.get("asset_deadline", DEFAULT_ASSET_DEADLINE))),
     )
 
 
@@ -227,6 +234,32 @@ class _Session:
     def __init__(self, target: SshTarget, builder: FactsBuilder):
         self.target = target
         self.builder = builder
+        self.deadline = time.monotonic() + target.deadline
+        self.timeouts_in_a_row = 0
+        self.dead: str | None = None       # why no further command is sent
+        self.not_run: list[str] = []
+
+    def _budget(self, command: str, timeout: float) -> float | None:
+        """The time ``command`` may take (the asset deadline shortens it), or None when it
+        must not be sent at all: the session is dead or the deadline has passed."""
+        if self.dead is None and time.monotonic() >= self.deadline:
+            self.dead = f"the asset's deadline of {self.target.deadline:g}s passed"
+        if self.dead is not None:
+            self.not_run.append(str(command))
+            return None
+        return max(0.1, min(timeout, self.deadline - time.monotonic()))
+
+    def _timed_out(self) -> None:
+        self.timeouts_in_a_row += 1
+        if self.timeouts_in_a_row >= DEAD_AFTER_TIMEOUTS and self.dead is None:
+            self.dead = (f"{self.target.label} stopped answering ({self.timeouts_in_a_row} commands in a row got "
+                         f"no answer)")
+
+    def report_not_run(self) -> None:
+        """One errors entry for every command the dead session did not send."""
+        if self.not_run:
+            shown = ", ".join(self.not_run[:5]) + (", ..." if len(self.not_run) > 5 else "")
+            self.builder.error("ssh", f"{len(self.not_run)} further command(s) not run: {self.dead} ({shown})")
 
     def _record(self, command: str, raw: bytes, exit_status: int, stderr: bytes = b"",
                 redact: Callable[[bytes], bytes] | None = None) -> CommandOutput:
@@ -249,7 +282,9 @@ class ExecSession(_Session):
             redact: Callable[[bytes], bytes] | None = None) -> CommandOutput | None:
         """Run one command. A timeout or an output over the cap is an errors entry and None.
         ``redact`` is applied to the output before it is recorded as evidence."""
-        timeout = timeout or self.target.command_timeout
+        timeout = self._budget(command, timeout or self.target.command_timeout)
+        if timeout is None:
+            return None
         cap = self.target.max_output_bytes
         source = f"ssh:{command}"
         try:
@@ -282,12 +317,14 @@ class ExecSession(_Session):
                         break
                     if time.monotonic() > deadline:
                         self.builder.error(source, f"no complete answer within {timeout:g}s; command abandoned")
+                        self._timed_out()
                         return None
                     time.sleep(pause)
                     pause = min(pause * 2, 0.05)
                 else:
                     pause = 0.001
             status = chan.recv_exit_status()
+            self.timeouts_in_a_row = 0
         finally:
             chan.close()
         if status == -1:   # the channel closed without an exit status: the device dropped us
@@ -317,9 +354,11 @@ def exec_session(target: SshTarget, builder: FactsBuilder) -> Iterator[ExecSessi
             raise
         raise explain_connect_error(exc, target) from None
     policy.report(builder)
+    session = ExecSession(client, target, builder)
     try:
-        yield ExecSession(client, target, builder)
+        yield session
     finally:
+        session.report_not_run()
         client.close()
 
 
@@ -334,10 +373,16 @@ class CliSession(_Session):
             redact: Callable[[bytes], bytes] | None = None) -> CommandOutput | None:
         from netmiko.exceptions import ReadTimeout
 
-        timeout = timeout or self.target.command_timeout
+        timeout = self._budget(command, timeout or self.target.command_timeout)
+        if timeout is None:
+            raise CollectionError(f"{self.dead}; {command!r} and the commands after it were not run",
+                                  source="ssh")
         try:
             text = self.conn.send_command(command, read_timeout=timeout, strip_prompt=True, strip_command=True)
         except ReadTimeout:
+            if not self._connected():
+                raise CollectionError(f"connection dropped by {self.target.label} during {command!r}; "
+                                      f"collection stopped", source="ssh") from None
             raise CollectionError(f"no prompt from {self.target.label} within {timeout:g}s after {command!r} "
                                   f"(hung CLI); collection stopped", source="ssh") from None
         except (OSError, EOFError, paramiko.SSHException) as exc:
@@ -351,6 +396,14 @@ class CliSession(_Session):
         if _cli_rejected(text):
             output.exit_status = 1
         return output
+
+
+    def _connected(self) -> bool:
+        """Is the SSH connection under the CLI still up (a device that hung up vs one that hangs)?"""
+        channel = getattr(self.conn, "remote_conn", None)
+        transport = channel.get_transport() if channel is not None else None
+        return bool(transport is not None and transport.is_active() and not channel.closed
+                    and not channel.eof_received)
 
 
 def _cli_rejected(text: str) -> bool:

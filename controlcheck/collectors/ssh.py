@@ -234,7 +234,7 @@ class _Session:
     def __init__(self, target: SshTarget, builder: FactsBuilder):
         self.target = target
         self.builder = builder
-        self.deadline = time.monotonic() + target.deadline
+        self.deadline = time.monotonic() + (target.deadline if target is not None else float("inf"))
         self.timeouts_in_a_row = 0
         self.dead: str | None = None       # why no further command is sent
         self.not_run: list[str] = []

@@ -1,23 +1,33 @@
-"""Run history in SQLite (stdlib ``sqlite3``; one file, no server).
+"""Run history on SQLAlchemy 2 Core: SQLite by default (one file, no server), PostgreSQL by URL.
 
-Tables (schema version 1):
+Tables (schema version 2; Alembic migrations in ``controlcheck/migrations``):
 
 - ``runs``: id, started_at, finished_at, status (running | complete | incomplete | failed),
   inventory, pid and host of the process that began it, reason (why incomplete or failed),
-  summary (JSON: counts by status and severity, CAI, assets, risks by residual rating),
-  and the whole results document and assessment (zlib-compressed JSON) so that a report of
-  a stored run is the report the run would have written.
+  engine (local | celery), summary (JSON: counts by status and severity, CAI, assets, risks by
+  residual rating), and the whole results document and assessment (zlib-compressed JSON) so
+  that a report of a stored run is the report the run would have written.
 - ``assets``: per run, each asset and where its facts document was (path, sha256).
 - ``findings``: per run, asset and control: status, severity, message, observed (JSON) and
   evidence ids (JSON). ``diff`` reads these.
 - ``evidence``: the evidence index: run, asset, evidence id, source, sha256, path.
 - ``cai``: run, breakdown (``overall``, ``framework``, ``requirement``, ``kind``, ``site``,
   ``owner``), key, value (NULL when nothing was weighed).
+- ``meta``: schema_version (what a controlcheck older than Alembic reads to refuse a newer file).
 
-One audit at a time: ``RunStore.lock(holder)`` takes an exclusive ``flock`` on
-``<db>.lock`` and writes pid, host and time into it for the refusal message. The kernel
-drops the lock when its process dies, so a killed audit never leaves a stale lock; its run
-row stays ``running`` and the next ``begin_run`` marks it ``incomplete``.
+The schema is the same on both databases; every answer (trend, diff, report, risks, cai) is
+computed by the same queries and ordered in Python, so both give identical answers.
+
+Opening a history for writing creates or upgrades its schema (``controlcheck db upgrade`` does
+the same explicitly); opening one to read refuses an outdated schema with that command. A
+history written before Alembic (schema version 1, SQLite) is recognised and upgraded in place.
+
+One audit at a time: ``RunStore.lock(holder)`` takes, for SQLite, an exclusive ``flock`` on
+``<db>.lock`` (pid, host and time written into it for the refusal message); for PostgreSQL a
+session advisory lock (``pg_try_advisory_lock``), whose holder is found in
+``pg_stat_activity``. Either is dropped when its process dies, so a killed audit never leaves a
+stale lock; its run row stays ``running`` and the next ``begin_run`` on that host marks it
+``incomplete``.
 """
 
 from __future__ import annotations
@@ -26,93 +36,103 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import socket
-import sqlite3
 import stat
 import zlib
 from pathlib import Path
 from typing import Iterator
 
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+
 from .errors import ControlcheckError, EnvironmentStopped, InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+HEAD_REVISION = "0002"
+LEGACY_REVISION = "0001"          # a meta-table-only history of the first store
 DEFAULT_DB = Path("controlcheck-out") / "controlcheck.db"
 RUN_STATUSES = ("running", "complete", "incomplete", "failed")
 FAILING = ("fail", "error")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# pg_try_advisory_lock(int4, int4): "cc" and "audit" as numbers; one lock per database
+_PG_LOCK_KEY = (0x6363, 0x61756474)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'incomplete', 'failed')),
-    inventory TEXT,
-    pid INTEGER,
-    host TEXT,
-    reason TEXT,
-    results_run_id TEXT,
-    facts_dir TEXT,
-    summary TEXT,
-    results BLOB,
-    assessment BLOB
-);
-CREATE TABLE IF NOT EXISTS assets (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    asset_id TEXT NOT NULL,
-    kind TEXT, platform TEXT, site TEXT, owner TEXT, address TEXT,
-    collected_at TEXT, facts_path TEXT, facts_sha256 TEXT, errors TEXT,
-    PRIMARY KEY (run_id, asset_id)
-);
-CREATE TABLE IF NOT EXISTS findings (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    asset_id TEXT NOT NULL,
-    control_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    title TEXT,
-    message TEXT,
-    observed TEXT,
-    evidence_ids TEXT,
-    PRIMARY KEY (run_id, asset_id, control_id)
-);
-CREATE TABLE IF NOT EXISTS evidence (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    asset_id TEXT NOT NULL,
-    evidence_id TEXT NOT NULL,
-    source TEXT, sha256 TEXT, path TEXT,
-    PRIMARY KEY (run_id, asset_id, evidence_id)
-);
-CREATE TABLE IF NOT EXISTS cai (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    breakdown TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value REAL,
-    PRIMARY KEY (run_id, breakdown, key)
-);
-CREATE INDEX IF NOT EXISTS findings_status ON findings (run_id, status);
-"""
+metadata = sa.MetaData()
+runs_t = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.Text, nullable=False), sa.Column("finished_at", sa.Text),
+    sa.Column("status", sa.Text, nullable=False), sa.Column("inventory", sa.Text), sa.Column("pid", sa.Integer),
+    sa.Column("host", sa.Text), sa.Column("reason", sa.Text), sa.Column("results_run_id", sa.Text),
+    sa.Column("facts_dir", sa.Text), sa.Column("summary", sa.Text), sa.Column("results", sa.LargeBinary),
+    sa.Column("assessment", sa.LargeBinary), sa.Column("engine", sa.Text, nullable=False, server_default="local"),
+    sqlite_autoincrement=True,
+)
+assets_t = sa.Table(
+    "assets", metadata, sa.Column("run_id", sa.Integer, primary_key=True), sa.Column("asset_id", sa.Text, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in ("kind", "platform", "site", "owner", "address", "collected_at", "facts_path",
+                                       "facts_sha256", "errors")),
+)
+findings_t = sa.Table(
+    "findings", metadata, sa.Column("run_id", sa.Integer, primary_key=True), sa.Column("asset_id", sa.Text, primary_key=True),
+    sa.Column("control_id", sa.Text, primary_key=True), sa.Column("status", sa.Text), sa.Column("severity", sa.Text),
+    *(sa.Column(c, sa.Text) for c in ("title", "message", "observed", "evidence_ids")),
+)
+evidence_t = sa.Table(
+    "evidence", metadata, sa.Column("run_id", sa.Integer, primary_key=True), sa.Column("asset_id", sa.Text, primary_key=True),
+    sa.Column("evidence_id", sa.Text, primary_key=True), *(sa.Column(c, sa.Text) for c in ("source", "sha256", "path")),
+)
+cai_t = sa.Table(
+    "cai", metadata, sa.Column("run_id", sa.Integer, primary_key=True), sa.Column("breakdown", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Float),
+)
+meta_t = sa.Table("meta", metadata, sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text))
+# in the order a copy must write them (runs first: the others point at it)
+TABLES = (meta_t, runs_t, assets_t, findings_t, evidence_t, cai_t)
 
 
-def resolve_db(value: str | os.PathLike | None) -> Path:
-    """A ``--db`` value: a path, or an SQLAlchemy-style ``sqlite:///relative.db`` /
-    ``sqlite:////absolute.db`` URL. Anything else is an input error."""
+def resolve_db(value: str | os.PathLike | None) -> Path | str:
+    """A ``--db`` value: an SQLite path or ``sqlite:///relative.db`` / ``sqlite:////absolute.db``
+    URL (returned as a Path), or a PostgreSQL URL ``postgresql://user@host[:port]/db`` (returned
+    as text). Anything else is an input error."""
     if value is None:
         return DEFAULT_DB
     text = os.fspath(value)
     if "://" in text:
         scheme, _, rest = text.partition("://")
-        if scheme.lower() != "sqlite":
-            raise InputError(f"--db {text!r}: only SQLite is supported (a path or sqlite:///path)")
+        scheme = scheme.lower()
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            try:
+                url = make_url("postgresql+psycopg://" + rest)
+            except Exception:
+                raise InputError(f"--db {_hide_password(text)!r}: not a valid PostgreSQL URL "
+                                 "(postgresql://user@host[:port]/database)") from None
+            if not url.database:
+                raise InputError(f"--db {_hide_password(text)!r}: name the database (postgresql://user@host/database)")
+            return "postgresql://" + rest
+        if scheme != "sqlite":
+            raise InputError(f"--db {_hide_password(text)!r}: expected an SQLite path, sqlite:///path or "
+                             "postgresql://user@host/database")
         if not rest.startswith("/") or rest == "/":
             raise InputError(f"--db {text!r}: expected sqlite:///relative/path.db or sqlite:////absolute/path.db")
         text = rest[1:]
     if not text:
         raise InputError("--db: empty path")
     return Path(text)
+
+
+def _hide_password(text: str) -> str:
+    """A URL as it may be printed: a password in it (a bad habit, but possible) is masked."""
+    scheme, sep, rest = text.partition("://")
+    userinfo, at, hostpart = rest.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+        return f"{scheme}{sep}{userinfo}@{hostpart}"
+    return text
 
 
 def _now() -> str:
@@ -145,67 +165,157 @@ def _pack(doc: dict | None) -> bytes | None:
 def _unpack(blob: bytes | None) -> dict | None:
     if blob is None:
         return None
-    return json.loads(zlib.decompress(blob).decode())
+    return json.loads(zlib.decompress(bytes(blob)).decode())
 
 
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-class RunStore:
-    """The run history of one SQLite file. ``create=False`` refuses a missing file (for
-    ``report``, ``trend`` and ``diff``, which only read)."""
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split("\n")[0].split())
+    return text or type(orig).__name__
 
-    def __init__(self, path: str | os.PathLike, create: bool = True):
-        self.path = resolve_db(path)
-        if not self.path.exists():
-            if not create:
-                raise InputError(f"no run history at {self.path} (write one with 'controlcheck audit', "
-                                 "or point --db at its controlcheck.db)")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        elif self.path.is_dir():
-            raise InputError(f"--db {self.path} is a directory; expected the SQLite file (e.g. {self.path}/controlcheck.db)")
+
+def _database_errors(method):
+    """A database that stops answering mid-way is the environment stopping the run (exit 4)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sa.exc.OperationalError as exc:
+            raise EnvironmentStopped(f"the run history {self.where} stopped answering: {_first_line(exc)}") from None
+    return wrapper
+
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+class RunStore:
+    """The run history of one SQLite file or PostgreSQL database. ``create=False`` refuses a
+    missing (or empty) history and never changes the schema (for ``report``, ``trend``, ``diff``,
+    which only read)."""
+
+    def __init__(self, path: str | os.PathLike, create: bool = True, as_found: bool = False):
+        target = resolve_db(path)
         self.host = socket.gethostname()
         self.last_marked_incomplete: list[dict] = []
+        self.create = create
+        self.as_found = as_found        # read an older schema as it is (the source of a copy)
+        if isinstance(target, Path):
+            self.path: Path | None = target
+            self.url = URL.create("sqlite", database=str(target))
+            self.where = str(target)
+            self.dialect = "sqlite"
+            if not target.exists():
+                if not create:
+                    raise InputError(f"no run history at {target} (write one with 'controlcheck audit', "
+                                     "or point --db at its controlcheck.db)")
+                target.parent.mkdir(parents=True, exist_ok=True)
+            elif target.is_dir():
+                raise InputError(f"--db {target} is a directory; expected the SQLite file (e.g. {target}/controlcheck.db)")
+            self._engine = sa.create_engine(self.url, connect_args={"timeout": 30}, poolclass=sa.pool.NullPool)
+            sa.event.listen(self._engine, "connect", _sqlite_pragmas)
+        else:
+            self.path = None
+            self.url = make_url("postgresql+psycopg://" + target.split("://", 1)[1])
+            self.where = self.url.render_as_string(hide_password=True).replace("postgresql+psycopg://", "postgresql://")
+            self.dialect = "postgresql"
+            self._engine = sa.create_engine(self.url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        self._lock_conn = None
         try:
-            self._conn = sqlite3.connect(str(self.path), timeout=30)
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._check_integrity()
-            version = self._schema_version()
-            if version is None:
-                with self._conn:
-                    self._conn.executescript(_SCHEMA)
-                    self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif version > SCHEMA_VERSION:
-                raise InputError(f"{self.path}: run history schema {version} is newer than this controlcheck "
-                                 f"understands ({SCHEMA_VERSION}); upgrade controlcheck")
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"{self.path}: not a controlcheck run history ({exc})") from None
+            with self._engine.connect() as conn:
+                if self.dialect == "sqlite":
+                    self._check_integrity(conn)
+            self._prepare_schema()
+        except sa.exc.OperationalError as exc:
+            self._engine.dispose()
+            if self.dialect == "postgresql":
+                raise EnvironmentStopped(f"cannot reach the run history database {self.where}: "
+                                         f"{_first_line(exc)}") from None
+            raise EnvironmentStopped(f"{self.where}: cannot open the run history: {_first_line(exc)}") from None
+        except sa.exc.DatabaseError as exc:
+            self._engine.dispose()
+            raise InputError(f"{self.where}: not a controlcheck run history ({_first_line(exc)})") from None
+        except ControlcheckError:
+            self._engine.dispose()
+            raise
 
-    def _check_integrity(self) -> None:
+    # -- schema ---------------------------------------------------------------------------
+    def _check_integrity(self, conn) -> None:
         """A damaged file must not be written into (each write spreads the damage) nor read
         into a crash: ``PRAGMA quick_check`` (a walk over every page, no index cross-check)."""
-        problems = [r[0] for r in self._conn.execute("PRAGMA quick_check(3)")]
+        problems = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(3)")]
         if problems != ["ok"]:
-            self._conn.close()
             lines = [line.strip() for p in problems for line in str(p).splitlines()]
             first = next((line for line in lines if line and not line.startswith("***")), "integrity check failed")
             raise EnvironmentStopped(
-                f"{self.path}: the run history is damaged ({first}); nothing was written to it. Restore it "
+                f"{self.where}: the run history is damaged ({first}); nothing was written to it. Restore it "
                 f"from a backup, or move it aside (a new audit starts a new history) and try "
-                f"'sqlite3 {self.path} .recover | sqlite3 recovered.db' to save what is left")
+                f"'sqlite3 {self.where} .recover | sqlite3 recovered.db' to save what is left")
 
-    def _schema_version(self) -> int | None:
-        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "meta" not in tables:
-            if tables - {"sqlite_sequence"}:
-                raise InputError(f"{self.path}: an SQLite file, but not a controlcheck run history")
-            return None
-        row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        return int(row[0]) if row else None
+    def schema_state(self) -> tuple[str | None, bool]:
+        """(revision, legacy): the Alembic revision of the history (None: empty), and whether it
+        is a history of the first store (schema version 1, no Alembic table)."""
+        with self._engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names()) - {"sqlite_sequence"}
+            if not tables:
+                return None, False
+            if "alembic_version" in tables:
+                row = conn.execute(sa.text("SELECT version_num FROM alembic_version")).first()
+                return (row[0] if row else None), False
+            if "meta" not in tables:
+                raise InputError(f"{self.where}: a database, but not a controlcheck run history")
+            row = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'")).first()
+        version = int(row[0]) if row and str(row[0]).isdigit() else None
+        if version == 1:
+            return LEGACY_REVISION, True
+        if version is not None and version > SCHEMA_VERSION:
+            raise InputError(f"{self.where}: run history schema {version} is newer than this controlcheck "
+                             f"understands ({SCHEMA_VERSION}); upgrade controlcheck")
+        raise InputError(f"{self.where}: a database, but not a controlcheck run history")
+
+    def _prepare_schema(self) -> None:
+        revision, _legacy = self.schema_state()
+        if revision == HEAD_REVISION:
+            return
+        known = _revisions()
+        if revision is not None and revision not in known:
+            raise InputError(f"{self.where}: run history schema revision {revision} is newer than this controlcheck "
+                             f"understands ({HEAD_REVISION}); upgrade controlcheck")
+        if revision is not None and self.as_found:
+            return
+        if not self.create:
+            if revision is None:
+                raise InputError(f"no run history in {self.where} (write one with 'controlcheck audit')")
+            raise InputError(f"{self.where}: the run history has schema revision {revision}, this controlcheck "
+                             f"reads {HEAD_REVISION}; run 'controlcheck db upgrade --db {self.where}'")
+        self.upgrade()
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Bring the schema to the newest revision in one transaction; returns (from, to)."""
+        from alembic import command
+
+        revision, legacy = self.schema_state()
+        if revision == HEAD_REVISION:
+            return revision, HEAD_REVISION
+        with self._engine.begin() as conn:
+            config = _alembic_config(conn)
+            if legacy:
+                command.stamp(config, LEGACY_REVISION)
+            command.upgrade(config, "head")
+        return revision, HEAD_REVISION
 
     def close(self) -> None:
-        self._conn.close()
+        self._engine.dispose()
 
     def __enter__(self) -> RunStore:
         return self
@@ -216,12 +326,18 @@ class RunStore:
     # -- the lock -------------------------------------------------------------------------
     @property
     def lock_path(self) -> Path:
+        if self.path is None:
+            raise AttributeError("a PostgreSQL history is locked in the database, not by a file")
         return self.path.with_name(self.path.name + ".lock")
 
     @contextlib.contextmanager
     def lock(self, holder: str = "audit") -> Iterator[None]:
         """Exclusive for one audit at a time against this store; refuses at once (no waiting)
         with ``another audit is running against <db> (pid N since T)``."""
+        if self.dialect == "postgresql":
+            with self._pg_lock(holder):
+                yield
+            return
         fd = self._open_lock_file()
         try:
             try:
@@ -229,13 +345,7 @@ class RunStore:
             except OSError as exc:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise ControlcheckError(f"cannot lock {self.lock_path}: {exc.strerror}") from None
-                info = self._read_lock_info(fd)
-                who = f"pid {info.get('pid', '?')}"
-                if info.get("host") and info.get("host") != self.host:
-                    who += f" on {info['host']}"
-                raise ControlcheckError(
-                    f"another {info.get('holder') or 'audit'} is running against {self.path} "
-                    f"({who} since {info.get('since', '?')}); scheduled runs must not overlap") from None
+                self._refuse_overlap(self._read_lock_info(fd))
             os.ftruncate(fd, 0)
             os.pwrite(fd, (_dumps({"holder": holder, "pid": os.getpid(), "host": self.host, "since": _now()})
                            + "\n").encode(), 0)
@@ -247,6 +357,51 @@ class RunStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    def _refuse_overlap(self, info: dict) -> None:
+        who = f"pid {info.get('pid', '?')}"
+        if info.get("host") and info.get("host") != self.host:
+            who += f" on {info['host']}"
+        raise ControlcheckError(
+            f"another {info.get('holder') or 'audit'} is running against {self.where} "
+            f"({who} since {info.get('since', '?')}); scheduled runs must not overlap") from None
+
+    @contextlib.contextmanager
+    def _pg_lock(self, holder: str) -> Iterator[None]:
+        """A session advisory lock on a connection of its own, held for the whole audit; the
+        session's application_name says who holds it (pid@host), read by the one refused."""
+        try:
+            conn = self._engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise EnvironmentStopped(f"cannot reach the run history database {self.where}: {_first_line(exc)}") from None
+        try:
+            name = f"controlcheck {holder} {os.getpid()}@{self.host}"[:63]
+            conn.execute(sa.text("SELECT set_config('application_name', :n, false)"), {"n": name})
+            got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:a, :b)"),
+                               {"a": _PG_LOCK_KEY[0], "b": _PG_LOCK_KEY[1]}).scalar()
+            conn.commit()
+            if not got:
+                row = conn.execute(sa.text(
+                    "SELECT a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :a AND l.objid = :b AND l.objsubid = 2 "
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+                    {"a": _PG_LOCK_KEY[0], "b": _PG_LOCK_KEY[1]}).first()
+                info: dict = {}
+                if row:
+                    parts = str(row[0] or "").split()
+                    if len(parts) == 3 and parts[0] == "controlcheck":
+                        pid, _, host = parts[2].partition("@")
+                        info = {"holder": parts[1], "pid": pid, "host": host}
+                    info["since"] = row[1].astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if row[1] else "?"
+                self._refuse_overlap(info)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(sa.exc.SQLAlchemyError):
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:a, :b)"), {"a": _PG_LOCK_KEY[0], "b": _PG_LOCK_KEY[1]})
+                    conn.commit()
+        finally:
+            conn.close()
 
     def _open_lock_file(self) -> int:
         """The lock file itself, never what a symlink planted at its name points to (the lock
@@ -275,19 +430,22 @@ class RunStore:
             return {}
 
     # -- writing a run --------------------------------------------------------------------
-    def begin_run(self, inventory: str) -> int:
+    @_database_errors
+    def begin_run(self, inventory: str, engine: str = "local") -> int:
         """A new run in status ``running``; first, runs left ``running`` by a process that
         is gone (on this host) are marked ``incomplete`` (see ``last_marked_incomplete``)."""
         self.last_marked_incomplete = self._reap_dead_runs()
-        with self._conn:
-            cur = self._conn.execute(
-                "INSERT INTO runs (started_at, status, inventory, pid, host) VALUES (?, 'running', ?, ?, ?)",
-                (_now(), str(inventory), os.getpid(), self.host))
-        return int(cur.lastrowid)
+        with self._engine.begin() as conn:
+            result = conn.execute(runs_t.insert().values(
+                started_at=_now(), status="running", inventory=str(inventory), pid=os.getpid(), host=self.host,
+                engine=engine))
+        return int(result.inserted_primary_key[0])
 
     def _reap_dead_runs(self) -> list[dict]:
         marked = []
-        rows = self._conn.execute("SELECT id, pid, host FROM runs WHERE status='running'").fetchall()
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(runs_t.c.id, runs_t.c.pid, runs_t.c.host)
+                                .where(runs_t.c.status == "running")).all()
         for run_id, pid, host in rows:
             if host != self.host:
                 continue  # cannot tell whether a process on another host is alive
@@ -298,9 +456,11 @@ class RunStore:
             marked.append(self._run_row(run_id))
         return marked
 
+    @_database_errors
     def add_facts(self, run_id: int, facts_doc: dict, facts_path: str | os.PathLike | None) -> None:
         """Record one asset's facts document as it is written (so an interrupted run still
-        lists what it collected) and its evidence in the evidence index."""
+        lists what it collected) and its evidence in the evidence index. Recording an asset
+        again replaces it."""
         self._require_run(run_id)
         asset = facts_doc.get("asset") or {}
         asset_id = str(asset.get("id"))
@@ -311,47 +471,57 @@ class RunStore:
             path_text = str(p.resolve())
             with contextlib.suppress(OSError):
                 sha = hashlib.sha256(p.read_bytes()).hexdigest()
-        with self._conn:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO assets (run_id, asset_id, kind, platform, site, owner, address, collected_at, "
-                "facts_path, facts_sha256, errors) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (run_id, asset_id, asset.get("kind"), asset.get("platform"), asset.get("site"), asset.get("owner"),
-                 asset.get("address"), facts_doc.get("collected_at"), path_text, sha,
-                 _dumps(facts_doc.get("errors") or [])))
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO evidence (run_id, asset_id, evidence_id, source, sha256, path) VALUES (?,?,?,?,?,?)",
-                [(run_id, asset_id, str(ev.get("id")), ev.get("source"), ev.get("sha256"), ev.get("path"))
-                 for ev in facts_doc.get("evidence") or []])
+        evidence = {str(ev.get("id")): ev for ev in facts_doc.get("evidence") or []}
+        with self._engine.begin() as conn:
+            for table in (assets_t, evidence_t):
+                conn.execute(table.delete().where(table.c.run_id == run_id, table.c.asset_id == asset_id))
+            conn.execute(assets_t.insert().values(
+                run_id=run_id, asset_id=asset_id, kind=asset.get("kind"), platform=asset.get("platform"),
+                site=asset.get("site"), owner=asset.get("owner"), address=asset.get("address"),
+                collected_at=facts_doc.get("collected_at"), facts_path=path_text, facts_sha256=sha,
+                errors=_dumps(facts_doc.get("errors") or [])))
+            if evidence:
+                conn.execute(evidence_t.insert(), [
+                    {"run_id": run_id, "asset_id": asset_id, "evidence_id": ev_id, "source": ev.get("source"),
+                     "sha256": ev.get("sha256"), "path": ev.get("path")} for ev_id, ev in evidence.items()])
             if path_text is not None:
-                self._conn.execute("UPDATE runs SET facts_dir = COALESCE(facts_dir, ?) WHERE id = ?",
-                                   (str(Path(path_text).parent), run_id))
+                conn.execute(runs_t.update().where(runs_t.c.id == run_id, runs_t.c.facts_dir.is_(None))
+                             .values(facts_dir=str(Path(path_text).parent)))
 
+    @_database_errors
     def finish_run(self, run_id: int, results: dict, assessment: dict | None = None) -> None:
         """Store the run's results (and assessment) and mark it ``complete``."""
         self._require_run(run_id)
         summary = run_summary(results, assessment)
-        with self._conn:
-            self._conn.execute("DELETE FROM findings WHERE run_id=?", (run_id,))
-            self._conn.execute("DELETE FROM cai WHERE run_id=?", (run_id,))
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO findings (run_id, asset_id, control_id, status, severity, title, message, "
-                "observed, evidence_ids) VALUES (?,?,?,?,?,?,?,?,?)",
-                [(run_id, f["asset_id"], f["control_id"], f["status"], f["severity"], f.get("title"), f.get("message"),
-                  _dumps(f.get("observed")), _dumps([e.get("id") for e in f.get("evidence") or []]))
-                 for f in results.get("findings") or []])
+        findings = {}
+        for f in results.get("findings") or []:
+            findings[(f["asset_id"], f["control_id"])] = {
+                "run_id": run_id, "asset_id": f["asset_id"], "control_id": f["control_id"], "status": f["status"],
+                "severity": f["severity"], "title": f.get("title"), "message": f.get("message"),
+                "observed": _dumps(f.get("observed")), "evidence_ids": _dumps([e.get("id") for e in f.get("evidence") or []])}
+        cai_rows = {(b, k): {"run_id": run_id, "breakdown": b, "key": k, "value": v} for b, k, v in _cai_rows(assessment)}
+        with self._engine.begin() as conn:
+            conn.execute(findings_t.delete().where(findings_t.c.run_id == run_id))
+            conn.execute(cai_t.delete().where(cai_t.c.run_id == run_id))
+            if findings:
+                conn.execute(findings_t.insert(), list(findings.values()))
+            # assets checked from facts the store was not told about (e.g. check on saved facts)
+            known = set(conn.execute(sa.select(assets_t.c.asset_id).where(assets_t.c.run_id == run_id)).scalars())
+            missing = {}
             for a in results.get("assets") or []:
-                # assets checked from facts the store was not told about (e.g. check on saved facts)
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO assets (run_id, asset_id, kind, platform, site, owner, address, collected_at, "
-                    "facts_sha256, errors) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (run_id, a["id"], a.get("kind"), a.get("platform"), a.get("site"), a.get("owner"),
-                     a.get("address"), a.get("collected_at"), a.get("facts_sha256"), _dumps(a.get("errors") or [])))
-            self._conn.executemany("INSERT INTO cai (run_id, breakdown, key, value) VALUES (?,?,?,?)",
-                                   [(run_id, b, k, v) for b, k, v in _cai_rows(assessment)])
-            self._conn.execute(
-                "UPDATE runs SET status='complete', finished_at=?, reason=NULL, results_run_id=?, summary=?, results=?, "
-                "assessment=? WHERE id=?",
-                (_now(), (results.get("run") or {}).get("id"), _dumps(summary), _pack(results), _pack(assessment), run_id))
+                if a["id"] not in known and a["id"] not in missing:
+                    missing[a["id"]] = {
+                        "run_id": run_id, "asset_id": a["id"], "kind": a.get("kind"), "platform": a.get("platform"),
+                        "site": a.get("site"), "owner": a.get("owner"), "address": a.get("address"),
+                        "collected_at": a.get("collected_at"), "facts_path": None,
+                        "facts_sha256": a.get("facts_sha256"), "errors": _dumps(a.get("errors") or [])}
+            if missing:
+                conn.execute(assets_t.insert(), list(missing.values()))
+            if cai_rows:
+                conn.execute(cai_t.insert(), list(cai_rows.values()))
+            conn.execute(runs_t.update().where(runs_t.c.id == run_id).values(
+                status="complete", finished_at=_now(), reason=None, results_run_id=(results.get("run") or {}).get("id"),
+                summary=_dumps(summary), results=_pack(results), assessment=_pack(assessment)))
 
     def mark_incomplete(self, run_id: int, reason: str) -> None:
         self._set_status(run_id, "incomplete", reason)
@@ -359,39 +529,45 @@ class RunStore:
     def mark_failed(self, run_id: int, reason: str) -> None:
         self._set_status(run_id, "failed", reason)
 
+    @_database_errors
     def _set_status(self, run_id: int, status: str, reason: str) -> None:
         self._require_run(run_id)
-        with self._conn:
-            self._conn.execute("UPDATE runs SET status=?, reason=?, finished_at=COALESCE(finished_at, ?) WHERE id=?",
-                               (status, reason, _now(), run_id))
+        with self._engine.begin() as conn:
+            conn.execute(runs_t.update().where(runs_t.c.id == run_id).values(
+                status=status, reason=reason, finished_at=sa.func.coalesce(runs_t.c.finished_at, _now())))
 
     # -- reading --------------------------------------------------------------------------
     def _require_run(self, run_id: int) -> None:
-        if self._conn.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is None:
-            raise InputError(f"no run {run_id} in {self.path}")
+        with self._engine.connect() as conn:
+            if conn.execute(sa.select(runs_t.c.id).where(runs_t.c.id == run_id)).first() is None:
+                raise InputError(f"no run {run_id} in {self.where}")
 
     def _run_row(self, run_id: int) -> dict:
-        row = self._conn.execute(
-            "SELECT id, started_at, finished_at, status, inventory, pid, host, reason, results_run_id, facts_dir, summary, "
-            "(SELECT COUNT(*) FROM assets WHERE run_id=runs.id) FROM runs WHERE id=?", (run_id,)).fetchone()
+        count = (sa.select(sa.func.count()).select_from(assets_t).where(assets_t.c.run_id == runs_t.c.id)
+                 .scalar_subquery())
+        cols = [runs_t.c[k] for k in ("id", "started_at", "finished_at", "status", "inventory", "pid", "host", "reason",
+                                      "results_run_id", "facts_dir", "summary", "engine")]
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(*cols, count.label("assets_recorded")).where(runs_t.c.id == run_id)).first()
         if row is None:
-            raise InputError(f"no run {run_id} in {self.path}")
-        keys = ("id", "started_at", "finished_at", "status", "inventory", "pid", "host", "reason", "results_run_id",
-                "facts_dir", "summary", "assets_recorded")
-        out = dict(zip(keys, row, strict=True))
+            raise InputError(f"no run {run_id} in {self.where}")
+        out = dict(row._mapping)
         out["summary"] = json.loads(out["summary"]) if out["summary"] else None
         return out
 
+    @_database_errors
     def resolve_run(self, run: int | str) -> int:
         """A run reference: an id, ``latest`` (the latest complete run) or ``previous``
         (the one before it)."""
         text = str(run).strip().lower()
         if text in ("latest", "previous"):
-            rows = self._conn.execute("SELECT id FROM runs WHERE status='complete' ORDER BY id DESC LIMIT 2").fetchall()
+            with self._engine.connect() as conn:
+                rows = conn.execute(sa.select(runs_t.c.id).where(runs_t.c.status == "complete")
+                                    .order_by(runs_t.c.id.desc()).limit(2)).scalars().all()
             index = 0 if text == "latest" else 1
             if len(rows) <= index:
-                raise InputError(f"no {'complete' if text == 'latest' else 'previous complete'} run in {self.path}")
-            return int(rows[index][0])
+                raise InputError(f"no {'complete' if text == 'latest' else 'previous complete'} run in {self.where}")
+            return int(rows[index])
         try:
             run_id = int(text)
         except ValueError:
@@ -399,58 +575,67 @@ class RunStore:
         self._require_run(run_id)
         return run_id
 
+    @_database_errors
     def runs(self) -> list[dict]:
         """Every run, oldest first (id, times, status, reason, summary)."""
-        ids = [r[0] for r in self._conn.execute("SELECT id FROM runs ORDER BY id")]
+        with self._engine.connect() as conn:
+            ids = conn.execute(sa.select(runs_t.c.id).order_by(runs_t.c.id)).scalars().all()
         return [self._run_row(i) for i in ids]
 
+    @_database_errors
     def get_run(self, run: int | str = "latest") -> dict:
         """One run with what reports need: ``results`` (the results document),
         ``assessment`` (or None) and ``facts_dir`` where its facts documents were written."""
         run_id = self.resolve_run(run)
         out = self._run_row(run_id)
-        blobs = self._conn.execute("SELECT results, assessment FROM runs WHERE id=?", (run_id,)).fetchone()
+        with self._engine.connect() as conn:
+            blobs = conn.execute(sa.select(runs_t.c.results, runs_t.c.assessment).where(runs_t.c.id == run_id)).first()
+            facts = conn.execute(sa.select(assets_t.c.asset_id, assets_t.c.facts_path, assets_t.c.facts_sha256)
+                                 .where(assets_t.c.run_id == run_id)).all()
         if blobs[0] is None:
-            raise InputError(f"run {run_id} in {self.path} is {out['status']}"
+            raise InputError(f"run {run_id} in {self.where} is {out['status']}"
                              f"{': ' + out['reason'] if out['reason'] else ''}; it has no results to report")
         out["results"], out["assessment"] = _unpack(blobs[0]), _unpack(blobs[1])
-        out["facts"] = [{"asset_id": a, "path": p, "sha256": s} for a, p, s in self._conn.execute(
-            "SELECT asset_id, facts_path, facts_sha256 FROM assets WHERE run_id=? ORDER BY asset_id", (run_id,))]
+        out["facts"] = [{"asset_id": a, "path": p, "sha256": s} for a, p, s in sorted(facts)]
         return out
 
+    @_database_errors
     def report_data(self, run: int | str = "latest") -> dict:
-        """What a report of a stored run needs, as plain data (the fields of
-        ``reports.ReportInput``): results, assessment, the history up to that run, and the
-        facts directory (for the evidence bundle)."""
+        """What a report of a stored run needs, as plain data: ``results``, ``assessment``,
+        ``history`` up to that run, and ``facts_dir`` (for the evidence bundle)."""
         stored = self.get_run(run)
         history = [h for h in self.history() if h["id"] <= stored["id"]]
         facts_dir = Path(stored["facts_dir"]) if stored.get("facts_dir") else None
         return {"results": stored["results"], "assessment": stored["assessment"], "history": history,
                 "facts_dir": facts_dir}
 
+    @_database_errors
     def incomplete_runs(self, all_runs: bool = False) -> list[dict]:
         """Runs that did not finish (``incomplete``, or ``failed`` when the environment stopped
         them): by default those after the latest complete run (what the next audit should
         mention), with ``all_runs`` every one. Oldest first."""
-        floor = 0
-        if not all_runs:
-            row = self._conn.execute("SELECT MAX(id) FROM runs WHERE status='complete'").fetchone()
-            floor = row[0] or 0
-        ids = [r[0] for r in self._conn.execute(
-            "SELECT id FROM runs WHERE status IN ('incomplete', 'failed') AND id > ? ORDER BY id", (floor,))]
+        with self._engine.connect() as conn:
+            floor = 0
+            if not all_runs:
+                floor = conn.execute(sa.select(sa.func.max(runs_t.c.id))
+                                     .where(runs_t.c.status == "complete")).scalar() or 0
+            ids = conn.execute(sa.select(runs_t.c.id).where(runs_t.c.status.in_(("incomplete", "failed")), runs_t.c.id > floor)
+                               .order_by(runs_t.c.id)).scalars().all()
         return [self._run_row(i) for i in ids]
 
+    @_database_errors
     def history(self, limit: int | None = None) -> list[dict]:
         """Complete runs, oldest first (the last ``limit`` of them): id, started_at,
         finished_at, results_run_id, cai, counts by status, assets, failing by severity,
         risks by residual rating. This is ``ReportInput.history``."""
-        sql = "SELECT id, started_at, finished_at, results_run_id, summary FROM runs WHERE status='complete' ORDER BY id DESC"
-        params: tuple = ()
+        query = (sa.select(runs_t.c.id, runs_t.c.started_at, runs_t.c.finished_at, runs_t.c.results_run_id,
+                           runs_t.c.summary).where(runs_t.c.status == "complete").order_by(runs_t.c.id.desc()))
         if limit is not None:
-            sql += " LIMIT ?"
-            params = (int(limit),)
+            query = query.limit(int(limit))
         out = []
-        for run_id, started, finished, results_run_id, summary in self._conn.execute(sql, params):
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for run_id, started, finished, results_run_id, summary in rows:
             s = json.loads(summary) if summary else {}
             out.append({"id": run_id, "started_at": started, "finished_at": finished, "results_run_id": results_run_id,
                         "cai": s.get("cai"), "counts": s.get("by_status") or {}, "assets": s.get("assets"),
@@ -460,14 +645,20 @@ class RunStore:
         return out
 
     def _findings_map(self, run_id: int) -> dict[tuple[str, str], dict]:
-        return {(a, c): {"asset_id": a, "control_id": c, "status": st, "severity": sev, "title": t, "message": m}
-                for a, c, st, sev, t, m in self._conn.execute(
-                    "SELECT asset_id, control_id, status, severity, title, message FROM findings WHERE run_id=?", (run_id,))}
+        t = findings_t
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.asset_id, t.c.control_id, t.c.status, t.c.severity, t.c.title, t.c.message)
+                                .where(t.c.run_id == run_id)).all()
+        return {(a, c): {"asset_id": a, "control_id": c, "status": st, "severity": sev, "title": ti, "message": m}
+                for a, c, st, sev, ti, m in rows}
 
     def _assets(self, run_id: int) -> dict[str, dict]:
-        return {a: {"id": a, "kind": k, "platform": p, "site": s} for a, k, p, s in self._conn.execute(
-            "SELECT asset_id, kind, platform, site FROM assets WHERE run_id=?", (run_id,))}
+        t = assets_t
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.asset_id, t.c.kind, t.c.platform, t.c.site).where(t.c.run_id == run_id)).all()
+        return {a: {"id": a, "kind": k, "platform": p, "site": s} for a, k, p, s in rows}
 
+    @_database_errors
     def diff(self, run_a: int | str, run_b: int | str) -> dict:
         """What changed from run A to run B: findings newly failing (fail/error in B, not in A,
         on an asset present in both), newly passing (pass in B, fail/error in A), assets new in
@@ -497,24 +688,84 @@ class RunStore:
                 "still_failing": still, "new_assets": new_assets, "vanished_assets": vanished}
 
     def _overall_cai(self, run_id: int) -> float | None:
-        row = self._conn.execute("SELECT value FROM cai WHERE run_id=? AND breakdown='overall'", (run_id,)).fetchone()
-        return row[0] if row else None
+        with self._engine.connect() as conn:
+            return conn.execute(sa.select(cai_t.c.value).where(cai_t.c.run_id == run_id,
+                                                               cai_t.c.breakdown == "overall")).scalar()
 
     def _brief(self, run_id: int) -> dict:
         r = self._run_row(run_id)
         return {"id": r["id"], "started_at": r["started_at"], "status": r["status"]}
 
+    @_database_errors
     def cai(self, run: int | str = "latest", breakdown: str | None = None) -> dict[str, dict[str, float | None]]:
-        """The stored CAI of a run: {breakdown: {key: value}}."""
+        """The stored CAI of a run: {breakdown: {key: value}}, both sorted."""
         run_id = self.resolve_run(run)
-        out: dict[str, dict[str, float | None]] = {}
-        sql, params = "SELECT breakdown, key, value FROM cai WHERE run_id=?", [run_id]
+        query = sa.select(cai_t.c.breakdown, cai_t.c.key, cai_t.c.value).where(cai_t.c.run_id == run_id)
         if breakdown:
-            sql += " AND breakdown=?"
-            params.append(breakdown)
-        for b, k, v in self._conn.execute(sql + " ORDER BY breakdown, key", params):
+            query = query.where(cai_t.c.breakdown == breakdown)
+        out: dict[str, dict[str, float | None]] = {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for b, k, v in sorted(rows, key=lambda r: (r[0], r[1])):
             out.setdefault(b, {})[k] = v
         return out
+
+    # -- moving a history -----------------------------------------------------------------
+    @_database_errors
+    def rows(self, table: sa.Table, chunk: int = 500) -> Iterator[list[dict]]:
+        """Every row of one table, in chunks (columns of an older schema missing from it are left out)."""
+        with self._engine.connect() as conn:
+            present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+            cols = [c for c in table.c if c.name in present]
+            result = conn.execution_options(stream_results=True).execute(sa.select(*cols).order_by(*table.primary_key))
+            while batch := result.fetchmany(chunk):
+                yield [dict(r._mapping) for r in batch]
+
+    def is_empty(self) -> bool:
+        with self._engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(runs_t)).scalar() == 0
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _revisions() -> frozenset[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(s.revision for s in ScriptDirectory.from_config(config).walk_revisions())
+
+
+def copy_history(source: str, target: str) -> tuple[dict[str, int], str]:
+    """Copy every run of one history into another that holds no run yet, in one transaction
+    on the target (nothing half-written). The source is only read; an older source schema is
+    read as it is. Returns rows copied per table and the target as it may be printed."""
+    with RunStore(source, create=False, as_found=True) as src:
+        with RunStore(target) as dst, dst.lock("copy"):
+            if not dst.is_empty():
+                raise InputError(f"{dst.where} already holds runs; copy into a new, empty history")
+            counts: dict[str, int] = {}
+            try:
+                with dst._engine.begin() as conn:
+                    for table in TABLES:
+                        if table is meta_t:
+                            continue          # the target keeps its own schema version
+                        counts[table.name] = 0
+                        for batch in src.rows(table):
+                            conn.execute(table.insert(), batch)
+                            counts[table.name] += len(batch)
+                    if dst.dialect == "postgresql":
+                        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('runs', 'id'), "
+                                             "COALESCE((SELECT MAX(id) FROM runs), 0) + 1, false)"))
+            except sa.exc.OperationalError as exc:
+                raise EnvironmentStopped(f"copy to {dst.where} stopped: {_first_line(exc)}; nothing was written") from None
+            return counts, dst.where
 
 
 def _cai_rows(assessment: dict | None) -> list[tuple[str, str, float | None]]:

@@ -37,3 +37,8 @@ def test_wheel_ships_policies_risks_and_schemas(tmp_path):
                for p in (REPO / "fixtures" / "devices").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert devices <= names and "controlcheck/lab/devices/cisco_ios/rtr-hq-01/device.yaml" in names
     assert "controlcheck/lab/data/snmp/prn-hq-floor2.snmprec" in names
+    # the run history's migrations run from the wheel (no alembic.ini needed)
+    migrations = {f"controlcheck/migrations/{p.relative_to(REPO / 'controlcheck' / 'migrations').as_posix()}"
+                  for p in (REPO / "controlcheck" / "migrations").rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts}
+    assert migrations <= names and "controlcheck/migrations/versions/0001_schema_v1.py" in names

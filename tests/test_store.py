@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -39,10 +40,11 @@ def test_round_trip(tmp_path):
         assert all(f["sha256"] for f in stored["facts"])
         data = store.report_data(run_id)
         assert data["facts_dir"] == facts.resolve() and data["history"][-1]["id"] == run_id
-        rows = store._conn.execute("SELECT COUNT(*) FROM findings WHERE run_id=?", (run_id,)).fetchone()[0]
+        with sqlite3.connect(store.path) as conn:
+            rows = conn.execute("SELECT COUNT(*) FROM findings WHERE run_id=?", (run_id,)).fetchone()[0]
+            ev = conn.execute("SELECT source, sha256, path FROM evidence WHERE run_id=? AND asset_id='fw-bad'",
+                              (run_id,)).fetchall()
         assert rows == len(results["findings"])
-        ev = store._conn.execute("SELECT source, sha256, path FROM evidence WHERE run_id=? AND asset_id='fw-bad'",
-                                 (run_id,)).fetchall()
         assert ev and ev[0][2].startswith("evidence/fw-bad/")
         assert store.cai(run_id)["overall"]["overall"] == assessment["cai"]["overall"]["value"]
         assert store.cai(run_id, "kind")["kind"]["firewall"] == assessment["cai"]["by"]["kind"]["firewall"]["value"]
@@ -51,8 +53,11 @@ def test_round_trip(tmp_path):
 def test_db_paths_and_urls(tmp_path):
     assert resolve_db("sqlite:////tmp/x/c.db") == resolve_db("/tmp/x/c.db")
     assert str(resolve_db("sqlite:///rel/c.db")) == "rel/c.db"
-    with pytest.raises(InputError, match="only SQLite"):
-        resolve_db("postgresql://db/controlcheck")
+    assert resolve_db("postgresql://auditor@db.example/controlcheck") == "postgresql://auditor@db.example/controlcheck"
+    with pytest.raises(InputError, match="postgresql://user@host/database"):
+        resolve_db("mysql://db/controlcheck")
+    with pytest.raises(InputError, match="name the database"):
+        resolve_db("postgresql://auditor@db.example")
     with pytest.raises(InputError, match="no run history"):
         RunStore(tmp_path / "missing.db", create=False)
     bad = tmp_path / "notadb.db"
@@ -139,8 +144,8 @@ def test_a_running_run_of_a_live_process_is_left_alone(tmp_path):
     try:
         with RunStore(db) as store:
             run_id = store.begin_run("inv.yaml")
-            store._conn.execute("UPDATE runs SET pid=? WHERE id=?", (sleeper.pid, run_id))
-            store._conn.commit()
+            with sqlite3.connect(db) as conn:
+                conn.execute("UPDATE runs SET pid=? WHERE id=?", (sleeper.pid, run_id))
             store.begin_run("inv.yaml")
             assert store._run_row(run_id)["status"] == "running"
     finally:

@@ -35,7 +35,8 @@ def run_and_summarise(options: AuditOptions) -> int:
 @inventory_option()
 @click.option("--out", "out_dir", default="controlcheck-out", show_default=True, type=click.Path(path_type=Path),
               help="reports of the latest run, facts of every run and the run history")
-@click.option("--db", help="run history: an SQLite file or sqlite:///path URL (default: OUT/controlcheck.db)")
+@click.option("--db", help="run history: an SQLite file, sqlite:///path or postgresql://user@host/db "
+                                "(default: OUT/controlcheck.db)")
 @policies_option()
 @waivers_option()
 @risks_option()

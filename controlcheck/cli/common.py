@@ -92,8 +92,8 @@ def risks_option(help: str = "risk register YAML replacing the built-in one (or 
     return click.option("--risks", "risks_path", type=click.Path(path_type=Path), help=help)
 
 
-def db_option(help: str = f"run history: an SQLite file or sqlite:///path URL (default: ./{DEFAULT_DB}, "
-                          "where 'controlcheck audit --out DIR' writes DIR/controlcheck.db)"):
+def db_option(help: str = f"run history: an SQLite file, sqlite:///path or postgresql://user@host/db (default: "
+                          f"./{DEFAULT_DB}, where 'controlcheck audit --out DIR' writes DIR/controlcheck.db)"):
     return click.option("--db", "db", default=None, metavar="PATH|URL", help=help)
 
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "controlcheck.cli.audit",
     "controlcheck.cli.lab",
     "controlcheck.cli.report",
+    "controlcheck.cli.db",
 ]
 
 

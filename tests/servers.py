@@ -1,0 +1,123 @@
+"""Real redis-server and PostgreSQL servers for the distributed-engine and central-history tests.
+
+Both listen on 127.0.0.1 on an ephemeral port and live in a temporary folder. PostgreSQL
+refuses to run as root, so it runs as the ``postgres`` system user of the Debian package in a
+folder that user owns. Readiness is awaited by connecting, never by sleeping a fixed time.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(predicate, what: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} not ready after {timeout} s")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+class RedisServer:
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="cc-redis-"))
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder), "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait(lambda: _accepts(self.port), "redis-server", proc=self.proc)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PostgresServer:
+    def __init__(self) -> None:
+        self.user = "postgres"
+        pw = pwd.getpwnam(self.user)
+        self.folder = Path(tempfile.mkdtemp(prefix="cc-pg-"))
+        os.chown(self.folder, pw.pw_uid, pw.pw_gid)
+        data, sock = self.folder / "data", self.folder / "sock"
+        run_as = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": [], "env": {"PATH": "/usr/bin:/bin",
+                                                                                   "LC_ALL": "C"}}
+        subprocess.run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                        "--locale=C", "--no-sync"], check=True, capture_output=True, cwd=self.folder, **run_as)
+        subprocess.run(["mkdir", "-m", "0700", str(sock)], check=True, **run_as)
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [str(PG_BIN / "postgres"), "-D", str(data), "-k", str(sock), "-h", "127.0.0.1", "-p", str(self.port),
+             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+            stdout=subprocess.DEVNULL, stderr=(self.folder / "postgres.log").open("wb"), cwd=self.folder, **run_as)
+        _wait(self._ready, "postgres", proc=self.proc)
+        self._count = 0
+
+    def _ready(self) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.admin_dsn, connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    @property
+    def admin_dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def new_database(self, prefix: str = "cc") -> str:
+        """A fresh, empty database; its URL."""
+        import psycopg
+
+        self._count += 1
+        name = f"{prefix}_{os.getpid()}_{self._count}"
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()      # smart shutdown; fast enough with no client left
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .checks import load_facts, load_policies, load_waivers, run_check
-from .collect import collect_inventory
+from .engines import engine_options, make_engine
 from .errors import EnvironmentStopped
 from .files import write_atomic
 from .inventory import Asset, load_inventory
@@ -46,6 +46,9 @@ class AuditOptions:
     concurrency: int | None = None
     trust_on_first_use: bool | None = None
     fail_on: str = DEFAULT_FAIL_ON
+    engine: str | None = None            # local | celery (default: settings.engine, else local)
+    broker: str | None = None
+    site_timeout: float | None = None
 
 
 @dataclass
@@ -125,6 +128,8 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
     waivers = load_waivers(options.waivers) if options.waivers else None
     register = load_register(options.risks, known_controls=builtin_control_ids() | {c.id for c in policy_set.controls})
     chosen = [f for f in options.formats if f in format_names(audit=True)]
+    engine = make_engine(engine_options(inventory.settings, options.engine, options.broker, options.site_timeout))
+    engine.check()      # a broker that cannot be reached stops the run before anything is written
 
     out_dir = options.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +138,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
         with store.lock("audit"):
             earlier = store.history(limit=1)
             previous = earlier[-1] if earlier else None
-            run_id = store.begin_run(str(options.inventory))
+            run_id = store.begin_run(str(options.inventory), engine=engine.name)
             earlier_incomplete = [r for r in store.incomplete_runs() if r["id"] != run_id]
             if on_start:
                 on_start(run_id)
@@ -141,7 +146,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
             with _environment_fails_the_run(store, run_id):
                 try:
                     with _sigterm_as_interrupt():
-                        collected = collect_inventory(
+                        collected = engine.collect(
                             inventory, facts_dir,
                             concurrency=options.concurrency,
                             progress=progress, trust_on_first_use=options.trust_on_first_use)

@@ -44,16 +44,25 @@ def run_and_summarise(options: AuditOptions) -> int:
               help="report formats to write (repeatable; default: all)")
 @concurrency_option()
 @trust_option()
+@click.option("--engine", type=click.Choice(["local", "celery"]),
+              help="who collects: local threads (default) or Celery site workers (default: settings.engine)")
+@click.option("--broker", metavar="URL", help="Celery broker for --engine celery, e.g. redis://host:6379/0 "
+                                             "(default: settings.broker)")
+@click.option("--site-timeout", type=click.FloatRange(1), metavar="SECONDS",
+              help="with --engine celery: a site with no live worker this long is reported not collected "
+                   "(default 120)")
 @fail_on_option()
 @handle_errors
 def audit_command(inventory_path, out_dir, db, policy_paths, waivers_path, risks_path, formats, concurrency,
-                  trust_on_first_use, fail_on) -> None:
+                  trust_on_first_use, engine, broker, site_timeout, fail_on) -> None:
     """Collect, check, assess, store and report in one go (for cron and systemd timers).
     Exit 0 nothing failing at or above --fail-on, 1 failing findings, 2 invalid input or
-    another audit running, 3 some assets not (fully) collected."""
+    another audit running, 3 some assets not (fully) collected, 4 the environment stopped the
+    run (store damaged, broker or database unreachable)."""
     options = AuditOptions(inventory=inventory_path, out_dir=out_dir, db=db, policy_paths=list(policy_paths),
                            waivers=waivers_path, risks=risks_path, formats=list(formats) or format_names(audit=True),
-                           concurrency=concurrency, trust_on_first_use=trust_on_first_use or None, fail_on=fail_on)
+                           concurrency=concurrency, trust_on_first_use=trust_on_first_use or None, fail_on=fail_on,
+                           engine=engine, broker=broker, site_timeout=site_timeout)
     sys.exit(run_and_summarise(options))
 
 

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "controlcheck.cli.lab",
     "controlcheck.cli.report",
     "controlcheck.cli.db",
+    "controlcheck.cli.worker",
 ]
 
 

@@ -38,7 +38,8 @@ def task_payload(asset: Asset, inventory: Inventory, trust_on_first_use: bool) -
                   "ssh": asset.ssh, "snmp": asset.snmp, "site": asset.site, "owner": asset.owner,
                   "tags": list(asset.tags), "file": asset.file},
         "credentials": {name: dict(inventory.credentials[name]) for name in sorted(names)},
-        "settings": {k: v for k, v in inventory.settings.items() if k in ("known_hosts",)},
+        # collection settings (known_hosts, asset_deadline, ...); who collects is not the worker's business
+        "settings": {k: v for k, v in inventory.settings.items() if k not in ("engine", "broker", "site_timeout")},
         "trust_on_first_use": bool(trust_on_first_use),
         # relative reference paths (password_file: secrets/x) resolve against this folder unless
         # the worker was started with --base-dir

@@ -154,3 +154,32 @@ def test_collect_configs_writes_one_document_per_file(eos_repo):
     doc = json.loads((eos_repo / "facts" / "LEAF1A.json").read_text())
     assert "system.os_version" in doc["not_observable"]
     assert doc["provenance"]["asset.kind"]["lines"][0].startswith("(default: a arista_eos configuration")
+
+
+def test_sarif_marks_the_offending_line_and_validates(eos_repo):
+    import jsonschema
+
+    code, _, _ = run_cli("check", "--configs", "configs", "--format", "sarif", "-o", "r.sarif")
+    doc = json.loads((eos_repo / "r.sarif").read_text())
+    schema = json.loads((CORPUS / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(doc)
+    results = doc["runs"][0]["results"]
+    assert results and all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                           == "configs/dc1/leaf1a.cfg" for r in results)
+    lines = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results}
+    # an absent setting is a whole-file finding (line 1); a present one points at its line
+    assert lines["NET-LOG-001"] == 1
+    text = (eos_repo / "configs" / "dc1" / "leaf1a.cfg").read_text().splitlines()
+    assert text[lines["NET-LINE-002"] - 1].startswith("management") or lines["NET-LINE-002"] == 1
+
+
+def test_junit_testcases_carry_file_and_line(eos_repo):
+    from lxml import etree
+
+    run_cli("check", "--configs", "configs", "--format", "junit", "-o", "r.xml")
+    root = etree.parse(str(eos_repo / "r.xml")).getroot()
+    cases = root.findall(".//testcase")
+    assert cases and all(c.get("file") == "configs/dc1/leaf1a.cfg" and int(c.get("line")) >= 1 for c in cases)
+    ntp = next(c for c in cases if c.get("name").startswith("NET-NTP-001"))
+    assert ntp.get("line") == "1070"
+    assert root.find("testsuite").get("file") == "configs/dc1/leaf1a.cfg"

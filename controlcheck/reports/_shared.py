@@ -78,3 +78,17 @@ def counts_by_status(results: dict) -> dict[str, int]:
     for f in results.get("findings") or []:
         out[f["status"]] = out.get(f["status"], 0) + 1
     return out
+
+
+def finding_location(finding: dict, asset: dict | None = None) -> tuple[str | None, int | None]:
+    """The saved configuration file and the 1-based line that decided a finding (from its
+    evidence), else the asset's config file at line 1 (a setting absent from the whole file);
+    (None, None) for a finding with no file behind it (a live device)."""
+    for ev in finding.get("evidence") or []:
+        if ev.get("file"):
+            numbers = ev.get("line_numbers") or []
+            return ev["file"], (min(numbers) if numbers else 1)
+    config = (asset or {}).get("config") or {}
+    if config.get("path"):
+        return config["path"], 1
+    return None, None

@@ -15,6 +15,7 @@ from io import StringIO
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
+from ._shared import finding_location
 from .base import ReportFormat, ReportInput
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")   # not allowed in XML 1.0, even escaped
@@ -62,18 +63,26 @@ def write_junit(results: dict, out: TextIO) -> None:
         classname = _attr(asset_id)
         chunk = [f'  <testsuite name={classname} tests="{counts["tests"]}" failures="{counts["failures"]}" '
                  f'errors="{counts["errors"]}" skipped="{counts["skipped"]}" time="0" '
-                 f'timestamp={timestamp} hostname={_attr(asset.get("address", asset_id))}>\n',
+                 f'timestamp={timestamp} hostname={_attr(asset.get("address") or asset_id)}'
+                 + (f' file={_attr(asset["config"]["path"])}' if (asset.get("config") or {}).get("path") else "")
+                 + '>\n',
                  "    <properties>\n"]
         for key in ("kind", "platform", "site", "owner"):
             if asset.get(key):
                 chunk.append(f"      <property name={_attr(key)} value={_attr(asset[key])}/>\n")
         chunk.append("    </properties>\n")
         head = f" classname={classname} time=\"0\""
+        config = (asset.get("config") or {}).get("path")
         for f in findings:
+            where = ""
+            if config:   # a saved configuration: the file and line that decided it (GitLab, GitHub reporters)
+                path, line = finding_location(f, asset)
+                where = f" file={_attr(path)} line=\"{line}\""
             key = (f["control_id"], f.get("title", ""))
             name = names.get(key)
             if name is None:
                 name = names[key] = "    <testcase name=" + _attr(f"{key[0]} {key[1]}".strip())
+            name += where
             status = f["status"]
             if status == "pass":
                 chunk.append(f"{name}{head}/>\n")

@@ -1,5 +1,6 @@
 """SARIF 2.1.0: one rule per control, one result per failing (``fail``) or undetermined
-(``error``) finding; the asset is the result's logical location (devices have no source file).
+(``error``) finding; the asset is the result's logical location, and a finding on a saved
+configuration (``--configs``) also has a physical location: the file and the deciding line.
 
 ``fail`` results carry a level from the control's severity (critical/high: error, medium:
 warning, low/info: note). ``error`` results are ``kind: open`` (the tool could not decide:
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import quote
 
 from .. import __version__
-from ._shared import asset_index, control, iso_z, sorted_findings
+from ._shared import asset_index, control, finding_location, iso_z, sorted_findings
 from .base import ReportFormat, ReportInput
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,6 +37,18 @@ def _rule(c: dict) -> dict:
     return rule
 
 
+def _location(f: dict, asset: dict, fq: str) -> dict:
+    """The device as a logical location; with a saved configuration also the file (relative
+    to where the run started: the repository root in CI) and the line, so a code-scanning
+    view marks the offending line."""
+    location: dict = {"logicalLocations": [{"name": f["asset_id"], "fullyQualifiedName": fq, "kind": "device"}]}
+    path, line = finding_location(f, asset)
+    if path:
+        location["physicalLocation"] = {"artifactLocation": {"uri": quote(path)},
+                                        "region": {"startLine": line}}
+    return location
+
+
 def build_sarif(results: dict) -> dict:
     assets = asset_index(results)
     controls = results.get("controls") or {}
@@ -51,14 +65,16 @@ def build_sarif(results: dict) -> dict:
                 "kind": "fail" if f["status"] == "fail" else "open",
                 "level": LEVELS.get(f["severity"], "note") if f["status"] == "fail" else "none",
                 "message": {"text": f.get("message") or f["control_id"]},
-                "locations": [{"logicalLocations": [{"name": f["asset_id"], "fullyQualifiedName": fq,
-                                                     "kind": "device"}]}],
+                "locations": [_location(f, a, fq)],
                 "partialFingerprints": {"controlcheck/asset-control/v1": hashlib.sha256(
                     f"{f['asset_id']}\x00{f['control_id']}".encode()).hexdigest()},
                 "properties": {"status": f["status"], "severity": f["severity"], "asset": {
                     k: a.get(k) for k in ("kind", "platform", "site", "owner") if a.get(k)},
-                    "evidence": [{k: ev[k] for k in ("id", "source", "sha256", "path", "lines") if ev.get(k)}
+                    "evidence": [{k: ev[k] for k in ("id", "source", "sha256", "path", "file", "lines", "line_numbers")
+                                  if ev.get(k)}
                                  for ev in f.get("evidence") or []]}}
+        if results.get("baseline"):   # --baseline: every result reported is new since it
+            item["baselineState"] = "new"
         out.append(item)
     run = results.get("run") or {}
     invocation = {"executionSuccessful": True}

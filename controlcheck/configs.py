@@ -113,16 +113,19 @@ def _name_asset(doc: dict, inventory: Inventory | None, known: dict[str, Asset],
     return doc
 
 
-def iter_config_documents(root: Path, run: ConfigRun, inventory: Inventory | None = None,
+def iter_config_documents(root: Path | list[Path], run: ConfigRun, inventory: Inventory | None = None,
                           platform: str | None = None, evidence_dir: Path | None = None,
                           jobs: int | None = None) -> Iterator[dict]:
-    """One facts document per recognised config under ``root``, in file order."""
-    if not root.exists():
-        raise InputError("configs path does not exist", file=str(root))
+    """One facts document per recognised config under ``root`` (a folder or file, or a list
+    of them: pre-commit passes the changed files), in file order."""
+    roots = root if isinstance(root, list) else [root]
+    for r in roots:
+        if not r.exists():
+            raise InputError("configs path does not exist", file=str(r))
     if platform and network_platform(platform) is None:
         raise InputError(f"--platform {platform!r} is not a network platform with a configuration parser")
     tasks = []
-    for path in config_files(root):
+    for path in (p for r in roots for p in config_files(r)):
         found = platform_of(path, platform)
         shown = _shown(path)
         if found is None:
@@ -156,14 +159,14 @@ def iter_config_documents(root: Path, run: ConfigRun, inventory: Inventory | Non
             pool.join()
 
 
-def check_configs(root: Path, policy_set, waivers=None, inventory: Inventory | None = None,
+def check_configs(root: Path | list[Path], policy_set, waivers=None, inventory: Inventory | None = None,
                   platform: str | None = None, fail_on: str = "low", jobs: int | None = None,
                   evidence_dir: Path | None = None) -> tuple[dict, ConfigRun]:
     """The results document of every saved config under ``root`` (parsed and judged one file
     at a time). Unrecognised files are listed in ``summary.unrecognised_files``."""
     from .checks import run_check
 
-    run = ConfigRun(root=root)
+    run = ConfigRun(root=root if isinstance(root, Path) else Path("."))
     documents = iter_config_documents(root, run, inventory=inventory, platform=platform, jobs=jobs,
                                       evidence_dir=evidence_dir)
     results = run_check(documents, policy_set, waivers=waivers, fail_on=fail_on)

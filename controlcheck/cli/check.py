@@ -23,6 +23,7 @@ from .common import (fail_on_option, handle_errors, output_option, policies_opti
               help="a facts document, or a directory of them (*.json)")
 @click.option("--configs", "configs_path", type=click.Path(path_type=Path),
               help="a folder of saved device configurations (recursive; one asset per file), or one file")
+@click.argument("config_files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-i", "--inventory", "inventory_path", type=click.Path(path_type=Path),
               help="with --configs: kind, site and owner of the assets it names")
 @click.option("--platform", help="with --configs: every file is this platform (default: detected per file)")
@@ -36,25 +37,28 @@ from .common import (fail_on_option, handle_errors, output_option, policies_opti
 @output_option(help="write the results here (default: stdout)")
 @fail_on_option()
 @handle_errors
-def check_command(facts_path: Path | None, configs_path: Path | None, inventory_path: Path | None,
+def check_command(facts_path: Path | None, configs_path: Path | None, config_files: tuple[Path, ...],
+                  inventory_path: Path | None,
                   platform: str | None, baseline_path: Path | None, jobs: int | None,
                   policy_paths: tuple[Path, ...], waivers_path: Path | None, fmt: str,
                   output: str | None, fail_on: str) -> None:
-    """Judge saved facts (--facts) or saved configurations (--configs) against policies.
+    """Judge saved facts (--facts) or saved configurations (--configs DIR, or CONFIG_FILES...)
+    against policies.
     Exit 0 nothing failing at or above --fail-on, 1 failing findings, 2 invalid input,
     3 some assets were not (fully) collected or some files were not recognised."""
-    if bool(facts_path) == bool(configs_path):
-        raise InputError("give either --facts or --configs")
+    roots = ([configs_path] if configs_path else []) + list(config_files)   # files: as pre-commit passes them
+    if bool(facts_path) == bool(roots):
+        raise InputError("give either --facts or --configs (or configuration files)")
     report = get_format(fmt)
     if report.binary and output in (None, "-"):
         raise InputError(f"--format {fmt} is binary: give -o FILE")
-    if (inventory_path or platform or jobs) and not configs_path:
+    if (inventory_path or platform or jobs) and not roots:
         raise InputError("--inventory, --platform and --jobs go with --configs")
     policy_set = load_policies(list(policy_paths))
     waivers = load_waivers(waivers_path) if waivers_path else None
-    if configs_path:
+    if roots:
         inventory = load_inventory(inventory_path) if inventory_path else None
-        results, _ = check_configs(configs_path, policy_set, waivers=waivers, inventory=inventory,
+        results, _ = check_configs(roots if len(roots) > 1 else roots[0], policy_set, waivers=waivers, inventory=inventory,
                                    platform=platform, fail_on=fail_on, jobs=jobs)
     else:
         results = run_check(load_facts(facts_path), policy_set, waivers=waivers, fail_on=fail_on)

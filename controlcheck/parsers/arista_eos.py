@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from . import redaction
 from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts
 from .config_tree import Node, indent_tree, put, set_default
 
@@ -290,7 +291,7 @@ _TYPE_WORDS = {"0", "5", "7", "8a", "sha512", "md5", "sha", "sha224", "sha256", 
                "aes192", "aes256", "des", "3des"}
 
 
-def redact_config(text: str) -> str:
+def _redact_own(text: str) -> str:
     """Every password, secret, key, hash and non-default SNMP community replaced by
     ``<removed>``; the hash type (``sha512``, ``7``) is kept."""
     out = []
@@ -333,3 +334,10 @@ def redact_config(text: str) -> str:
             indent = body[:len(body) - len(body.lstrip())]
             out.append(indent + " ".join(new) + line[len(body):])
     return "".join(out)
+
+
+def redact_config(text: str) -> str:
+    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
+    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
+    secret-bearing form."""
+    return redaction.redact(PLATFORM, _redact_own(text))

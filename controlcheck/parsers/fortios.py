@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from . import redaction
 from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts
 from .config_tree import Statement, fortios_statements, put, set_default
 
@@ -256,7 +257,7 @@ _SET_SECRET = re.compile(r'^(\s*set\s+(\S+)\s+)(.+)$')
 _ENC = re.compile(r'^(ENC\s+)?(SH2|AK1|[A-Za-z0-9]{0,4})')
 
 
-def redact_config(text: str) -> str:
+def _redact_own(text: str) -> str:
     """Every password/secret/key value replaced by ``<removed>`` (``ENC`` kept: it says the value
     was stored encrypted); SNMP community names too, unless public/private; the private key
     blocks of certificates whole."""
@@ -291,3 +292,10 @@ def _last_config(lines: list[str]) -> str:
         if line.lstrip().startswith("config "):
             return line
     return ""
+
+
+def redact_config(text: str) -> str:
+    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
+    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
+    secret-bearing form."""
+    return redaction.redact(PLATFORM, _redact_own(text))

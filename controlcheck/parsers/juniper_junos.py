@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from . import redaction
 from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts
 from .config_tree import Statement, brace_statements, put, select, set_default, set_statements
 
@@ -274,7 +275,7 @@ _SECRET_RE = re.compile(r'((?<![\w-])(?:%s)\s+)(?!\d+\s*(?:;|\btype\b|$))("(?:[^
 _COMMUNITY_RE = re.compile(r"(\bsnmp\s+community\s+|^\s*community\s+)(\S+)", re.M)
 
 
-def redact_config(text: str) -> str:
+def _redact_own(text: str) -> str:
     """Every password hash, key and non-default SNMP community replaced by ``<removed>``; the
     hash's kind is kept as its first characters (``$6$``), which is all the controls judge."""
 
@@ -294,3 +295,10 @@ def redact_config(text: str) -> str:
         return match.group(1) + names.setdefault(name, f"<removed-{len(names) + 1}>")
 
     return _COMMUNITY_RE.sub(community, _SECRET_RE.sub(secret, text))
+
+
+def redact_config(text: str) -> str:
+    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
+    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
+    secret-bearing form."""
+    return redaction.redact(PLATFORM, _redact_own(text))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from . import redaction
 from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts
 from .config_tree import Statement, brace_statements, put, select, set_default, set_statements, xml_statements
 
@@ -234,9 +235,19 @@ def _kept(value: str, marker: str = REDACTED) -> str:
     return (value[:3] if value.startswith("$") and value[2:3] == "$" else "") + marker
 
 
-def redact_config(text: str) -> str:
+def _redact_own(text: str) -> str:
     """Password hashes, keys and SNMP community strings replaced by ``<removed>`` (a hash keeps
     its ``$1$``/``$5$`` kind; ``public``/``private`` stay, they are what a control looks for)."""
     if text.lstrip().startswith("<"):   # XML: the marker escaped, so the document stays well formed
         return _XML_SECRET.sub(lambda m: f"<{m.group(1)}>{_kept(m.group(2), '&lt;removed&gt;')}</{m.group(1)}>", text)
     return _TEXT_SECRET.sub(lambda m: m.group(1) + _kept(m.group(2)), text)
+
+
+def redact_config(text: str) -> str:
+    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
+    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
+    secret-bearing form."""
+    redacted = redaction.redact(PLATFORM, _redact_own(text))
+    if text.lstrip().startswith("<"):   # XML stays well formed: the marker is escaped
+        redacted = redacted.replace("<removed>", "&lt;removed&gt;")
+    return redacted

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 REDACTED = "<removed>"
+_ALREADY = ("<removed", "&lt;removed")
 DEFAULT_COMMUNITIES = frozenset({"public", "private"})
 
 # value shapes
@@ -46,7 +47,8 @@ class SecretForm:
             return
         for m in self.pattern.finditer(text):
             for name, value in m.groupdict().items():
-                if not name.startswith("secret") or value is None or value.strip('"') == REDACTED:
+                # already redacted (a platform's own pass may number its stand-ins: <removed-2>)
+                if not name.startswith("secret") or value is None or value.strip('"').startswith(_ALREADY):
                     continue
                 if self.keep_defaults and value.strip('"').lower() in DEFAULT_COMMUNITIES:
                     continue
@@ -206,7 +208,8 @@ JUNOS: tuple[SecretForm, ...] = (
     _form('snmp v3 usm ... authentication-password|privacy-password X',
           rf"\b(?:authentication|privacy)-password[ \t]+{_Q}"),
     _form('ppp chap-secret "$9$…" / pap password X', rf"\b(?:chap-secret|local-password|default-chap-secret)[ \t]+{_Q}"),
-    _form('any other password "X" (pap password, ldap)', rf"\bpassword[ \t]+{_Q}"),
+    _form('any other password "X" (pap password, ldap); not a word of an authentication-order list',
+          rf"\bpassword[ \t]+(?![\[\];]){_Q}"),
     _form('any "$9$…" reversible secret anywhere', r'(?P<secret>"?\$9\$[^\s";]+"?)'),
 )
 
@@ -255,10 +258,15 @@ FORTIOS: tuple[SecretForm, ...] = (
 )
 
 # -- Palo Alto PAN-OS (XML, 'set' and hierarchical display forms) -------------------------------
-_PAN_WORDS = (r"phash|password|password-hash|key|secret|snmp-community-string|authpwd|privpwd|"
+_PAN_WORDS = (r"phash|password|password-hash|key|secret|authpwd|privpwd|"
               r"bind-password|private-key|pre-shared-key|passphrase|api-key|shared-secret|auth-password|"
               r"priv-password|md5-key|authentication-key")
 PANOS: tuple[SecretForm, ...] = (
+    # a community 'public'/'private' is a finding, not a secret: its own forms keep those
+    _form("<snmp-community-string>X</snmp-community-string> (XML)",
+          r"<snmp-community-string>(?P<secret>[^<]*)</snmp-community-string>", keep_defaults=True),
+    _form("snmp-community-string X; / set … snmp-community-string X",
+          rf"[ \t]snmp-community-string[ \t]+{_Q}", keep_defaults=True),
     _form("<phash|password|key|secret|…>X</…> (XML; a private key may span lines)",
           rf"<(?P<tag>{_PAN_WORDS})(?:[ \t][^>]*)?>(?P<secret>[^<]*)</(?P=tag)>", keep_defaults=False),
     _form("phash|password|key|secret|… X; (hierarchical display)",

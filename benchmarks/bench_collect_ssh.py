@@ -32,16 +32,18 @@ from controlcheck.inventory import load_inventory  # noqa: E402
 from controlcheck.lab.inventory import write_inventory  # noqa: E402
 
 
-def timed(work) -> tuple[float, float, object]:
+def timed(work) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process and its collection workers, failures)"""
     cpu, wall = time.process_time(), time.perf_counter()
     result = work()
-    return time.perf_counter() - wall, time.process_time() - cpu, result
+    failed, worker_cpu = result if isinstance(result, tuple) else (result, 0.0)
+    return time.perf_counter() - wall, time.process_time() - cpu + worker_cpu, failed
 
 
 def with_controlcheck(inventory_path: Path, workers: int, out: Path):
     inventory = load_inventory(inventory_path)
     result = collect_inventory(inventory, out, concurrency=workers)
-    return len(result.incomplete)
+    return len(result.incomplete), result.worker_cpu_seconds
 
 
 def with_netmiko(ports: list[int], workers: int):
@@ -87,12 +89,16 @@ def run(count: int, worker_counts: list[int], rounds: int) -> list[dict]:
         try:
             inventory = write_inventory(work / "inventory.yaml", fleet.assets(), known_hosts=fleet.known_hosts)
             ports = list(fleet.ports.values())
+            with_paramiko(ports, 16)    # warm the simulator up (its first connection per device), untimed
             for workers in worker_counts:
                 for r in range(rounds):
                     row = {"devices": count, "workers": workers}
-                    row["controlcheck"] = timed(lambda: with_controlcheck(inventory, workers, work / f"facts-{r}"))  # noqa: B023
-                    row["netmiko"] = timed(lambda: with_netmiko(ports, workers))  # noqa: B023
-                    row["paramiko"] = timed(lambda: with_paramiko(ports, workers))  # noqa: B023
+                    runs = {"controlcheck": lambda: with_controlcheck(inventory, workers, work / f"facts-{r}"),  # noqa: B023
+                            "netmiko": lambda: with_netmiko(ports, workers),  # noqa: B023
+                            "paramiko": lambda: with_paramiko(ports, workers)}  # noqa: B023
+                    order = list(runs) if r % 2 == 0 else ["netmiko", "controlcheck", "paramiko"]
+                    for name in order:     # alternate who goes first, round by round
+                        row[name] = timed(runs[name])
                     rows.append(row)
                     report(row)
         finally:

@@ -8,6 +8,7 @@ stops the others: its failure is an ``errors`` entry in its own document.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ ProgressCallback = Callable[[Asset, dict], None]
 class CollectResult:
     documents: list[dict] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
+    worker_cpu_seconds: float = 0.0      # CPU used by worker processes, if any (figures for benchmarks)
 
     @property
     def incomplete(self) -> list[str]:
@@ -36,6 +38,23 @@ class CollectResult:
 
 def facts_filename(asset_id: str) -> str:
     return f"{asset_id}.json"
+
+
+def write_facts(out_dir: Path | None, asset: Asset, document: dict) -> Path | None:
+    """Write one asset's facts document the moment it is complete (None: nowhere to write)."""
+    if out_dir is None:
+        return None
+    path = out_dir / facts_filename(asset.id)
+    write_json_atomic(path, document)
+    return path
+
+
+def default_processes() -> int:
+    """Worker processes for SSH collection: one per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def _supplement_snmp(asset: Asset, collector: Collector) -> bool:
@@ -99,11 +118,18 @@ def _is_async(asset: Asset) -> bool:
         return False
 
 
+# below this many SSH/file assets one process is quicker than starting workers
+PROCESSES_FROM_ASSETS = 48
+
+
 def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: int | None = None,
                       progress: ProgressCallback | None = None, assets: list[Asset] | None = None,
-                      trust_on_first_use: bool | None = None) -> CollectResult:
+                      trust_on_first_use: bool | None = None, processes: int | None = None) -> CollectResult:
     """Collect ``assets`` (default: all) and write ``out_dir/<asset id>.json`` as each finishes.
-    ``concurrency`` defaults to the inventory's ``settings.concurrency``, else DEFAULT_CONCURRENCY."""
+    ``concurrency`` defaults to the inventory's ``settings.concurrency``, else DEFAULT_CONCURRENCY.
+    ``processes`` (default: the inventory's ``settings.processes``, else one per core for
+    fleets of PROCESSES_FROM_ASSETS SSH assets or more) splits the SSH collection over
+    worker processes sharing ``concurrency`` between them (workers.py)."""
     assets = list(inventory.assets if assets is None else assets)
     concurrency = concurrency or int(inventory.settings.get("concurrency", DEFAULT_CONCURRENCY))
     if out_dir is not None:
@@ -113,33 +139,51 @@ def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: i
     result = CollectResult()
     lock = threading.Lock()
 
-    def done(asset: Asset, document: dict) -> None:
+    def done(asset: Asset, document: dict, path: Path | None = None) -> None:
         with lock:
-            if out_dir is not None:
-                path = out_dir / facts_filename(asset.id)
-                write_json_atomic(path, document)
+            if path is None:
+                path = write_facts(out_dir, asset, document)
+            if path is not None:
                 result.paths.append(path)
             result.documents.append(document)
             if progress:
                 progress(asset, document)
 
-    async_assets = [a for a in assets if _is_async(a)]
-    sync_assets = [a for a in assets if a not in async_assets]
-    loop_thread = None
-    if async_assets:
-        loop_thread = threading.Thread(
-            target=lambda: asyncio.run(_collect_async_assets(async_assets, ctx, max(concurrency, 1) * 8, done)),
-            name="snmp-loop", daemon=True)
-        loop_thread.start()
-    if sync_assets:
+    def in_threads(todo: list[Asset]) -> None:
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="collect") as pool:
-            futures = {pool.submit(collect_asset, a, ctx): a for a in sync_assets}
+            futures = {pool.submit(collect_asset, a, ctx): a for a in todo}
             try:
                 for future in as_completed(futures):
                     done(futures[future], future.result())
             except KeyboardInterrupt:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
+
+    async_assets = [a for a in assets if _is_async(a)]
+    sync_assets = [a for a in assets if a not in async_assets]
+    if processes is None:
+        processes = int(inventory.settings.get("processes", 0)) or (
+            default_processes() if len(sync_assets) >= PROCESSES_FROM_ASSETS else 1)
+    processes = min(processes, len(sync_assets), max(1, concurrency))
+    workers = None
+    if processes > 1:
+        from .workers import collect_in_processes
+        index = {id(a): i for i, a in enumerate(inventory.assets)}
+        if all(id(a) in index for a in sync_assets):
+            workers = [index[id(a)] for a in sync_assets]
+    loop_thread = None
+    if async_assets:
+        loop_thread = threading.Thread(
+            target=lambda: asyncio.run(_collect_async_assets(async_assets, ctx, max(concurrency, 1) * 8, done)),
+            name="snmp-loop", daemon=True)
+        loop_thread.start()
+    if workers:
+        threads = max(1, -(-concurrency // processes))     # the concurrency, shared between workers
+        result.worker_cpu_seconds = collect_in_processes(
+            inventory, workers, out_dir, processes, threads, ctx.trust_on_first_use, collect_asset, write_facts, done,
+            fallback=lambda left: in_threads([inventory.assets[i] for i in left]))
+    elif sync_assets:
+        in_threads(sync_assets)
     if loop_thread is not None:
         while loop_thread.is_alive():
             loop_thread.join(0.2)

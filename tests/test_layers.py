@@ -25,7 +25,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "store": ("controlcheck.store",),
     "reports": ("controlcheck.reports",),
     "lab": ("controlcheck.lab",),
-    "engines": ("controlcheck.collect", "controlcheck.configs", "controlcheck.engines", "controlcheck.audit"),
+    "engines": ("controlcheck.collect", "controlcheck.workers", "controlcheck.configs", "controlcheck.engines",
+                "controlcheck.audit"),
     "cli": ("controlcheck.cli", "controlcheck.__main__"),
 }
 ALLOWED: dict[str, set[str]] = {

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import hashlib
 import hmac
 import threading
@@ -133,6 +134,7 @@ class KnownHosts:
                     raise paramiko.BadHostKeyException(name, key, self._key(keytype, blob, 0))
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="ascii") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)      # collection worker processes append to one file
                 fh.write(f"{name} {key.get_name()} {key.get_base64()}\n")
             self._plain.setdefault(name, []).append((key.get_name(), key.get_base64(), 0))
             self._decoded[(key.get_name(), key.get_base64())] = key

@@ -478,13 +478,12 @@ def _enter_enable(conn, target: SshTarget, builder: FactsBuilder) -> None:
     from netmiko.exceptions import ReadTimeout
 
     try:
-        if conn.check_enable_mode():
-            return
         if not target.enable_secret:
-            builder.error("ssh:enable", f"login on {target.label} landed in user EXEC and the credential names no "
-                                        f"enable_secret; privileged commands will be refused")
+            if not conn.check_enable_mode():
+                builder.error("ssh:enable", f"login on {target.label} landed in user EXEC and the credential names "
+                                            f"no enable_secret; privileged commands will be refused")
             return
-        conn.enable()
+        conn.enable()    # checks the prompt first: nothing is sent at privilege 15
     except (ValueError, ReadTimeout) as exc:
         builder.error("ssh:enable", f"enable refused on {target.label} (wrong enable secret?): "
                                     f"{type(exc).__name__}")

@@ -7,8 +7,12 @@ what they cannot read, and a fact they cannot decide stays absent.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
+from pathlib import Path
 
+import textfsm
 from ciscoconfparse2 import CiscoConfParse
 
 from . import ccp_unwrap
@@ -29,11 +33,34 @@ def textfsm_parse(platform: str, command: str, text: str) -> list[dict]:
     """Parse with the ntc-templates template for ``platform``/``command``; [] when none
     matches or the output does not fit the template."""
     try:
-        from ntc_templates.parse import parse_output
-        return [{k.lower(): v for k, v in row.items()} for row in parse_output(platform=platform, command=command,
-                                                                                 data=text)]
+        template = _template(platform, command)
+        if template is None:      # several templates merged, or none: ntc-templates' own path
+            from ntc_templates.parse import parse_output
+            rows = parse_output(platform=platform, command=command, data=text)
+            return [{k.lower(): v for k, v in row.items()} for row in rows]
+        fsm = textfsm.TextFSM(io.StringIO(template))
+        header = [h.lower() for h in fsm.header]
+        return [dict(zip(header, record, strict=True)) for record in fsm.ParseText(text)]
     except Exception:  # a template that does not fit this output is no fact, not a crash
         return []
+
+
+@functools.lru_cache(maxsize=128)
+def _template(platform: str, command: str) -> str | None:
+    """The text of the one ntc-templates template for a command, found in its index once per
+    run (ntc-templates looks it up and reads the file on every call, under a global lock)."""
+    from ntc_templates.parse import _get_template_dir
+    from textfsm import clitable
+
+    folder = _get_template_dir()
+    index = clitable.CliTable("index", folder).index
+    row = index.GetRowMatch({"Command": command, "Platform": platform})
+    if not row:
+        return None
+    names = index.index[row]["Template"].split(":")
+    if len(names) != 1:
+        return None
+    return (Path(folder) / names[0].strip()).read_text(encoding="utf-8")
 
 
 _UPTIME_UNITS = {"year": 365 * 86400, "week": 7 * 86400, "day": 86400, "hour": 3600, "minute": 60, "second": 1}

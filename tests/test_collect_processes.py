@@ -1,0 +1,87 @@
+"""SSH collection split over worker processes gives the same facts as one process, writes
+every facts file, and a worker that dies costs only the assets it was collecting."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+import time
+
+import pytest
+
+from conftest import FIXTURES
+from controlcheck.collect import collect_inventory
+from controlcheck.inventory import load_inventory
+from controlcheck.lab.inventory import sim_assets, write_inventory
+from controlcheck.lab.sshsim import SshSimulator
+
+pytestmark = pytest.mark.slow   # starts the SSH simulator and worker processes
+
+TEMPLATE = FIXTURES / "devices" / "cisco_ios" / "rtr-branch-07"
+
+
+def _devices(tmp_path, count: int, hang: set[int] = frozenset()):
+    folders = []
+    for i in range(count):
+        case = tmp_path / "dev" / "cisco_ios" / f"rtr-{i:02d}"
+        shutil.copytree(TEMPLATE, case)
+        spec = (case / "device.yaml").read_text().replace("hostname: rtr-branch-07", f"hostname: rtr-{i:02d}")
+        if i in hang:
+            spec += "behaviour:\n  hang: [\"show running-config\"]\n"
+        (case / "device.yaml").write_text(spec)
+        folders.append(case)
+    return folders
+
+
+def _comparable(doc: dict) -> dict:
+    return {"facts": doc["facts"], "errors": doc["errors"],
+            "evidence": [(e["source"], e["sha256"]) for e in doc["evidence"]]}
+
+
+def test_processes_give_the_same_facts_as_threads(tmp_path):
+    with SshSimulator(_devices(tmp_path, 6)) as sim:
+        inventory = load_inventory(write_inventory(tmp_path / "inv.yaml", sim_assets(sim, tmp_path),
+                                                   known_hosts=sim.write_known_hosts(tmp_path / "kh")))
+        seen = []
+        in_processes = collect_inventory(inventory, tmp_path / "p", concurrency=4, processes=2,
+                                         progress=lambda asset, doc: seen.append(asset.id))
+        in_threads = collect_inventory(inventory, tmp_path / "t", concurrency=4, processes=1)
+    assert sorted(seen) == [f"rtr-{i:02d}" for i in range(6)]
+    assert [d["asset"]["id"] for d in in_processes.documents] == [a.id for a in inventory.assets]
+    assert not in_processes.incomplete
+    for a, b in zip(in_processes.documents, in_threads.documents, strict=True):
+        assert _comparable(a) == _comparable(b)
+    for path in in_processes.paths:
+        assert json.loads(path.read_text())["asset"]["id"] == path.stem
+    assert len(in_processes.paths) == 6
+
+
+def test_a_dead_worker_costs_only_the_assets_it_was_collecting(tmp_path):
+    with SshSimulator(_devices(tmp_path, 4, hang={0})) as sim:
+        assets = sim_assets(sim, tmp_path)
+        for asset in assets:
+            asset.ssh["command_timeout"] = 120
+        inventory = load_inventory(write_inventory(tmp_path / "inv.yaml", assets,
+                                                   known_hosts=sim.write_known_hosts(tmp_path / "kh")))
+        out = tmp_path / "facts"
+        box = {}
+        runner = threading.Thread(target=lambda: box.update(result=collect_inventory(
+            inventory, out, concurrency=2, processes=2)))
+        runner.start()
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*.json"))) < 3 and time.monotonic() < deadline:   # all but the hung one
+            time.sleep(0.2)
+        for child in multiprocessing.active_children():
+            if child.name.startswith("collect-worker"):
+                os.kill(child.pid, signal.SIGKILL)
+        runner.join(120)
+    result = box["result"]
+    by_id = {d["asset"]["id"]: d for d in result.documents}
+    assert len(by_id) == 4
+    assert "worker process exited" in by_id["rtr-00"]["errors"][0]["message"]
+    assert json.loads((out / "rtr-00.json").read_text())["errors"]
+    assert all(not by_id[f"rtr-{i:02d}"]["errors"] for i in (1, 2, 3))

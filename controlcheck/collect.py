@@ -66,7 +66,7 @@ def _run_collector(collector, asset: Asset, ctx: CollectionContext, builder: Fac
     try:
         collector.collect(asset, ctx, builder)
     except Exception as exc:  # a collector bug must not cost the other assets
-        builder.error("collector", f"internal error in {collector.platform} collector: "
+        builder.unreachable("collector", f"internal error in {collector.platform} collector: "
                                    f"{type(exc).__name__}: {exc}")
 
 
@@ -84,7 +84,7 @@ def collect_asset(asset: Asset, ctx: CollectionContext) -> dict:
         collector = _collector_for(asset)
     except Exception as exc:
         builder = FactsBuilder(asset, ctx, asset.platform)
-        builder.error("collector", str(exc))
+        builder.unreachable("collector", str(exc))
         return builder.document()
     builder = FactsBuilder(asset, ctx, collector.platform, collector.version)
     _run_collector(collector, asset, ctx, builder)
@@ -104,7 +104,7 @@ async def _collect_async_assets(assets: list[Asset], ctx: CollectionContext, lim
             try:
                 await collector.collect_async(asset, ctx, builder)
             except Exception as exc:
-                builder.error("collector", f"internal error in {collector.platform} collector: "
+                builder.unreachable("collector", f"internal error in {collector.platform} collector: "
                                            f"{type(exc).__name__}: {exc}")
             on_done(asset, builder.document())
 

@@ -62,36 +62,130 @@ def utc_now() -> str:
 Parsed = MutableMapping[str, tuple[Any, list[str]]]
 
 
+DEFAULT = "default"                  # provenance origin: the platform's documented default
+NOT_CONFIGURED = "not-configured"    # provenance origin: read completely, nothing configured
+
+
 class ParsedFacts(MutableMapping):
     """Facts by dotted path, each with the raw lines (and line numbers) that decided it.
     Reads as a ``Parsed`` mapping; ``set`` takes config objects (ciscoconfparse2 style:
-    ``.text`` and 0-based ``.linenum``), ``facts[path] = (value, lines)`` raw lines."""
+    ``.text`` and 0-based ``.linenum``), ``facts[path] = (value, lines)`` raw lines.
 
-    def __init__(self, initial: Mapping[str, tuple[Any, list[str]]] | None = None):
+    The absence rule (docs/facts-model.md, "Absent values"; parsers/parsed.py): ``complete``
+    says the source was read to its end, so :meth:`default` / :meth:`not_configured` record
+    what it leaves out; on a source cut short they become :meth:`undetermined` (an error
+    naming the fact) by themselves. ``source`` names the source in those messages."""
+
+    def __init__(self, initial: Mapping[str, tuple[Any, list[str]]] | None = None, *, complete: bool = True,
+                 source: str = "source"):
         self.values: dict[str, Any] = {}
         self.lines: dict[str, list[str]] = {}
         self.line_numbers: dict[str, list[int]] = {}
+        self.origins: dict[str, dict] = {}        # path -> {"origin": default|not-configured, "rule": ...}
+        self.details: dict[str, dict] = {}        # "<list>[<item>].<field>" -> provenance of that field
+        self.errors: list[dict] = []              # {"facts": [path], "message": ...}
+        self.complete = complete
+        self.source = source
+        self.incomplete_reason = ""
         for path, (value, lines) in (initial or {}).items():
             self[path] = (value, lines)
 
     def set(self, path: str, value: Any, objs: list | None = None) -> None:
+        """A value the source states. ``None`` is refused (undetermined stays absent)."""
         if value is None:
             return
         self.values[path] = value
+        self.origins.pop(path, None)
         if objs:
             self.lines[path] = [o.text.rstrip() for o in objs]
             self.line_numbers[path] = [o.linenum + 1 for o in objs]
+
+    def default(self, path: str, value: Any, rule: str, objs: list | None = None) -> None:
+        """The source does not set ``path``: the platform's documented default ``value``,
+        ``rule`` saying which default and why (``no 'ip ssh version': IOS runs 1.99``)."""
+        self._absent(path, value, rule, DEFAULT, objs)
+
+    def not_configured(self, path: str, rule: str, value: Any = None, objs: list | None = None) -> None:
+        """The source does not set ``path`` and "not configured" is the answer: ``null``
+        (or ``value``, e.g. ``[]`` for a list of servers, ``False`` for a presence flag)."""
+        self._absent(path, value, rule, NOT_CONFIGURED, objs)
+
+    def undetermined(self, path: str, reason: str) -> None:
+        """``path`` cannot be decided from this source; it stays absent and an error says why."""
+        self.values.pop(path, None)
+        self.origins.pop(path, None)
+        self.errors.append({"facts": [path], "message": f"{path} not determined: {reason}"})
+
+    def _absent(self, path: str, value: Any, rule: str, origin: str, objs: list | None) -> None:
+        if not self.complete:
+            why = self.incomplete_reason or "it was not read completely"
+            self.undetermined(path, f"the {self.source} does not set it, but {why}, so its absence "
+                                    f"proves nothing ({rule})")
+            return
+        self.values[path] = value
+        self.origins[path] = {"origin": origin, "rule": rule}
+        self.lines.pop(path, None)
+        self.line_numbers.pop(path, None)
+        if objs:
+            self.lines[path] = [o.text.rstrip() for o in objs]
+            self.line_numbers[path] = [o.linenum + 1 for o in objs]
+
+    def origin(self, path: str) -> str | None:
+        """``default`` / ``not-configured`` for a value taken from absence, else None."""
+        return (self.origins.get(path) or {}).get("origin")
+
+    # -- inside a list fact: provenance per item and field -------------------------------------
+    def detail(self, list_path: str, item: str, field_name: str, objs: list | None = None,
+               origin: str | None = None, rule: str | None = None) -> None:
+        """Where one field of one list item came from, under the provenance key
+        ``<list_path>[<item>].<field>`` (``network.lines[vty 0 4].transport_input``), so a
+        finding cites the line that decided that item, with its line number."""
+        entry: dict[str, Any] = {}
+        if origin:
+            entry.update(origin=origin, rule=rule or "")
+        if objs:
+            entry["lines"] = [o.text.rstrip() for o in objs]
+            entry["line_numbers"] = [o.linenum + 1 for o in objs]
+        self.details[f"{list_path}[{item}].{field_name}"] = entry
+
+    def item_default(self, list_path: str, item: str, field_name: str, rule: str, objs: list | None = None) -> bool:
+        """May a list item's field take the platform default? True (provenance recorded) on a
+        complete source; False with an errors entry otherwise."""
+        if not self.complete:
+            why = self.incomplete_reason or "it was not read completely"
+            self.item_undetermined(list_path, item, field_name, f"the {self.source} does not set it, but {why} ({rule})")
+            return False
+        self.detail(list_path, item, field_name, objs, DEFAULT, rule)
+        return True
+
+    def item_undetermined(self, list_path: str, item: str, field_name: str, reason: str) -> None:
+        """A list item's field cannot be decided: it stays absent in the item, an error names it."""
+        self.errors.append({"facts": [list_path],
+                            "message": f"{list_path}[{item}].{field_name} not determined: {reason}"})
 
     def note(self, path: str, raw_lines: list[str]) -> None:
         """Provenance from command output lines rather than config objects."""
         if path in self.values and raw_lines:
             self.lines[path] = [line.rstrip() for line in raw_lines]
 
-    def apply(self, builder, evidence: str | None) -> None:
-        """Put every fact into a ``collectors.base.FactsBuilder`` with its evidence id."""
+    def apply(self, builder, evidence: str | None, source: str | None = None) -> None:
+        """Put everything into a ``collectors.base.FactsBuilder``: values with their evidence id
+        and lines, absence-derived ones as ``default``/``not_configured``, undetermined facts as
+        errors of ``source`` (the evidence source, e.g. ``ssh:show running-config``)."""
         for path, value in self.values.items():
-            builder.set(path, value, evidence=evidence, lines=self.lines.get(path),
-                        line_numbers=self.line_numbers.get(path))
+            origin = self.origins.get(path)
+            lines, numbers = self.lines.get(path), self.line_numbers.get(path)
+            if origin is None:
+                builder.set(path, value, evidence=evidence, lines=lines, line_numbers=numbers)
+            elif origin["origin"] == DEFAULT:
+                builder.default(path, value, origin["rule"], evidence=evidence, lines=lines, line_numbers=numbers)
+            else:
+                builder.not_configured(path, origin["rule"], value=value, evidence=evidence, lines=lines,
+                                       line_numbers=numbers)
+        for label, entry in self.details.items():
+            builder.explain(label, evidence=evidence, **entry)
+        for err in self.errors:
+            builder.error(source or self.source, err["message"], facts=err["facts"])
 
     # -- the Parsed mapping -------------------------------------------------------------------
     def __setitem__(self, path: str, item: tuple[Any, list[str]]) -> None:
@@ -107,6 +201,7 @@ class ParsedFacts(MutableMapping):
 
     def __delitem__(self, path: str) -> None:
         del self.values[path]
+        self.origins.pop(path, None)
         self.lines.pop(path, None)
         self.line_numbers.pop(path, None)
 

@@ -4,7 +4,9 @@
 path is JMESPath; plain dotted paths (most of them) take a fast route that
 gives the same answer as JMESPath for dicts. Verdicts:
 
-* ``pass`` / ``fail`` — the fact was there and of a comparable type;
+* ``pass`` / ``fail`` — the fact was there and of a comparable type; an explicit ``null``
+  ("not configured", from a source read completely) is a value too
+  (:func:`operators.verdict_on_null`);
 * ``error`` — the fact is absent (not collected) or of the wrong type. An
   error is never a pass: ``all`` fails if any child fails, otherwise errors if
   any child errors; ``any`` passes if any child passes, otherwise errors if any
@@ -20,7 +22,7 @@ from typing import Any, Callable
 import jmespath
 import jmespath.exceptions
 
-from .operators import OPERATORS, PHRASES, TypeMismatch, convert, version_key
+from .operators import OPERATORS, PHRASES, TypeMismatch, convert, verdict_on_null, version_key
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 _SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -151,6 +153,18 @@ def compile_path(expression: str) -> Callable[[Any], Any]:
     return compiled.search
 
 
+def holds_null(data: Any, keys: tuple[str, ...]) -> bool:
+    """Is the dotted path ``keys`` present in ``data`` with an explicit null? (A getter
+    answers None for absent and null alike; this tells "not configured" from "not collected".)"""
+    if not keys:
+        return False
+    for key in keys[:-1]:
+        if not isinstance(data, dict):
+            return False
+        data = data.get(key)
+    return isinstance(data, dict) and keys[-1] in data and data[keys[-1]] is None
+
+
 def leading_path(expression: str) -> str | None:
     """``network.lines[?type=='vty']`` -> ``network.lines`` (used to find provenance)."""
     m = _LEADING_PATH.match(expression)
@@ -176,6 +190,7 @@ class Leaf(Node):
         self.get = compile_path(self.fact)
         lead = leading_path(self.fact)
         self.fact_paths = (lead,) if lead else ()
+        self.lead_keys = tuple(lead.split(".")) if lead else ()
         value = spec.get("value")
         if self.value_type and "value" in spec and self.op not in ("in", "not-in"):
             try:
@@ -211,6 +226,8 @@ class Leaf(Node):
 
     def evaluate(self, data: Any, label: str = "") -> Outcome:
         observed = self.get(data)
+        if observed is None and self.lead_keys and holds_null(data, self.lead_keys):
+            return self._null(label)
         kind = type(observed)
         if kind is str or kind is bool or kind is int:
             key = (label, kind, observed)
@@ -221,6 +238,14 @@ class Leaf(Node):
                     self._seen_before[key] = outcome
             return outcome
         return self._judge(observed, label)
+
+    def _null(self, label: str) -> Outcome:
+        """An explicit null ("not configured"): a value, so the verdict is pass or fail."""
+        name = f"{label}{self.fact}" if label else self.fact
+        seen = f"{name} is null (not configured)"
+        if verdict_on_null(self.op, self.operand):
+            return Outcome(PASS, f"{seen}{self._pass_tail}", [(name, None)], seen=seen)
+        return Outcome(FAIL, f"{seen}{self._fail_tail}", [(name, None)], seen=seen)
 
     def _judge(self, observed: Any, label: str) -> Outcome:
         name = f"{label}{self.fact}" if label else self.fact
@@ -366,10 +391,13 @@ class Each(Node):
         self.expected = f"every item of {self.over} to meet: {require.expected}"
         lead = leading_path(self.over)
         self.fact_paths = (lead,) if lead else ()
+        self.lead_keys = tuple(lead.split(".")) if lead else ()
 
     def evaluate(self, data: Any, label: str = "") -> Outcome:
         items = self.get(data)
         name = f"{label}{self.over}"
+        if items is None and holds_null(data, self.lead_keys):
+            items = []                      # not configured: a list with no items
         if items is None:
             return Outcome(ERROR, f"{name} was not collected; cannot judge each item", [(name, None)], "missing-fact")
         if not isinstance(items, list):

@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 import uuid
 from bisect import bisect_left
-from typing import Iterable
+from typing import Any, Iterable
 
 from .. import __version__
+from ..outcome import unreachable
 from ..vocabulary import SEVERITIES, STATUSES, utc_now
 from .conditions import ERROR, FAIL
 from .policy import Control, PolicySet
@@ -63,20 +64,93 @@ class _DocumentEvidence:
             keys = {key for p in fact_paths for key in self._matching(p)}
             picked: dict[str, dict] = {}
             for key in sorted(keys, key=self.order.__getitem__):    # in provenance order, as documented
-                prov = self.provenance[key]
-                ev_id = prov.get("evidence")
-                ref = dict(self.by_id.get(ev_id, {"id": ev_id})) if ev_id else {"id": "provenance"}
-                entry = picked.setdefault(ref["id"], ref)
-                if prov.get("lines"):
-                    lines = entry.setdefault("lines", [])
-                    lines.extend(x for x in prov["lines"] if x not in lines)
-                if prov.get("line_numbers"):
-                    numbers = entry.setdefault("line_numbers", [])
-                    numbers.extend(n for n in prov["line_numbers"] if n not in numbers)
+                self._take(picked, self.provenance[key])
             if picked:
                 refs = list(picked.values())
         self.cache[fact_paths] = refs
         return refs
+
+    def _take(self, picked: dict[str, dict], prov: dict) -> None:
+        ev_id = prov.get("evidence")
+        ref = dict(self.by_id.get(ev_id, {"id": ev_id})) if ev_id else {"id": "provenance"}
+        entry = picked.setdefault(ref["id"], ref)
+        if prov.get("lines"):
+            _add_lines(entry, prov)
+        if prov.get("origin"):
+            rules = entry.setdefault("defaults", [])
+            if (prov.get("rule") or prov["origin"]) not in rules:
+                rules.append(prov.get("rule") or prov["origin"])
+
+    def for_items(self, control: Control, observed: list) -> list | None:
+        """The provenance of the list items a finding judged (``vty 0 4: transport_input``
+        under ``network.lines`` -> ``network.lines[vty 0 4].transport_input``): the line
+        that decided each item, with its number. None when the document has none."""
+        picked: dict[str, dict] = {}
+        for name, _value in observed:
+            label, sep, field_name = str(name).rpartition(": ")
+            if not sep:
+                continue
+            for lead in control.check.fact_paths:
+                prov = self.provenance.get(f"{lead}[{label}].{field_name}")
+                if prov is not None:
+                    self._take(picked, prov)
+        return list(picked.values()) or None
+
+    def for_error(self, control: Control, causes: list[dict]) -> list:
+        """An error finding's evidence: what is known of the facts it read, and the outputs of
+        the sources that failed for it — never every evidence item of the asset."""
+        refs = self.for_paths(control.check.fact_paths)
+        picked = {r["id"]: r for r in refs} if refs is not self.all_refs else {}
+        by_source = {ref.get("source"): ev_id for ev_id, ref in self.by_id.items()}
+        for err in causes:
+            ev_id = by_source.get(err.get("source"))
+            if ev_id and ev_id not in picked:
+                picked[ev_id] = dict(self.by_id[ev_id])
+        return list(picked.values())
+
+
+def _add_lines(entry: dict, prov: dict) -> None:
+    """Append the provenance's lines once each, with their 1-based numbers in the raw output
+    (``line_numbers``, parallel to ``lines``; ``None`` where unknown, dropped if none is known)."""
+    lines = entry.setdefault("lines", [])
+    numbers = entry["line_numbers"] = entry.get("line_numbers") or [None] * len(lines)
+    given = prov.get("line_numbers") or []
+    for i, text in enumerate(prov.get("lines") or []):
+        number = given[i] if i < len(given) else None
+        if any(t == text and n == number for t, n in zip(lines, numbers, strict=True)):
+            continue
+        lines.append(text)
+        numbers.append(number)
+    if not any(n is not None for n in numbers):
+        del entry["line_numbers"]
+
+
+def _covers(a: str, b: str) -> bool:
+    """Does fact path ``a`` hold ``b`` or the other way round (``host.sshd`` / ``host.sshd.port``)?"""
+    return a == b or b.startswith(a + ".") or b.startswith(a + "[") or a.startswith(b + ".") or a.startswith(b + "[")
+
+
+def _present(facts: dict, path: str) -> bool:
+    node: Any = facts
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def errors_for(control: Control, doc: dict) -> list[dict]:
+    """The collection errors behind an ``error`` finding: those naming a fact path the control
+    needed and did not get (``facts`` of the errors entry), else the asset-wide ones (the asset
+    was not reached or its collection stopped). Never an unrelated error of the same asset."""
+    facts, collection_errors = doc.get("facts") or {}, doc.get("errors") or []
+    needed = [p for p in control.check.fact_paths if not _present(facts, p)] or list(control.check.fact_paths)
+    named = [e for e in collection_errors if any(_covers(f, p) for f in e.get("facts") or () for p in needed)]
+    if named:
+        return named
+    if not facts:
+        return list(collection_errors)
+    return [e for e in collection_errors if e.get("scope") == "asset"]
 
 
 def _waiver_for(waivers: list[Waiver], control_id: str, asset: dict, today: dt.date):
@@ -131,6 +205,7 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
     facts = doc.get("facts") or {}
     collection_errors = doc.get("errors") or []
     evidence = _DocumentEvidence(doc)
+    not_reached = unreachable(doc)
     findings = []
     applicable, skipped = applicability.split(asset)
     for control in skipped:
@@ -153,15 +228,22 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
             "asset_id": asset_id, "control_id": control.id, "title": control.title,
             "status": status, "severity": control.severity, "message": outcome.message,
             "observed": observed[0][1] if len(observed) == 1 else dict(observed),
-            "evidence": evidence.for_paths(control.check.fact_paths),
+            "evidence": None,
             "frameworks": control.frameworks, "mitigates": control.mitigates,
         }
         if status == ERROR:
-            if collection_errors:
-                finding["error_kind"] = "not-collected"
-                finding["message"] += f" (collection of {asset_id} reported: {collection_errors[0]['message']})"
+            causes = errors_for(control, doc) if collection_errors else []
+            finding["evidence"] = evidence.for_error(control, causes)
+            if causes:
+                finding["error_kind"] = "not-collected" if not_reached else "undetermined"
+                quoted = "; ".join(f"{e['source']}: {e['message']}" for e in causes[:2])
+                more = f" (and {len(causes) - 2} more)" if len(causes) > 2 else ""
+                finding["message"] += (f" (collection of {asset_id} failed: {quoted}{more})" if not_reached
+                                       else f" (not determined: {quoted}{more})")
             else:
                 finding["error_kind"] = outcome.error_kind or "missing-fact"
+        else:
+            finding["evidence"] = evidence.for_items(control, observed) or evidence.for_paths(control.check.fact_paths)
         if status in (FAIL, ERROR) and waivers:
             active, expired = _waiver_for(waivers, control.id, asset, today)
             if active is not None:
@@ -208,7 +290,7 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
             inputs.append({"kind": source.get("kind", "facts"), "path": source["path"], "sha256": source["sha256"]})
         asset = dict(doc["asset"])
         asset.update({"collected_at": doc.get("collected_at"), "errors": doc.get("errors") or [],
-                      "collector": doc.get("collector")})
+                      "collector": doc.get("collector"), "unreachable": unreachable(doc)})
         if source.get("kind") == "config":
             asset["config"] = {"path": source["path"], "sha256": source["sha256"]}
         elif source:
@@ -229,7 +311,10 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
         "summary": {
             "assets": len(assets), "controls": len(policy_set.controls), "findings": len(findings),
             "by_status": counts, "by_severity": by_severity,
-            "incomplete_assets": [a["id"] for a in assets if a["errors"]],
+            # not reached, or collection stopped: exit code 3 when nothing fails (docs/results.md)
+            "incomplete_assets": [a["id"] for a in assets if a["unreachable"]],
+            # collected, but some facts could not be determined (their findings are errors)
+            "undetermined_assets": [a["id"] for a in assets if a["errors"] and not a["unreachable"]],
             # controls a source cannot decide (saved configs: facts only a live device gives)
             "not_judged": not_judged,
         },

@@ -195,6 +195,27 @@ PHRASES = {
     "version-gt": "a version above {v}", "version-ge": "version {v} or later",
 }
 
+# An explicit null ("not configured", docs/facts-model.md) is a value: each operator's verdict
+# on it, so such a finding passes or fails. Nothing compares below, above or like null; it
+# equals only null, is empty, and is in a list only if the list holds null.
+_NULL_VERDICTS: dict[str, Callable[[Any], bool]] = {
+    "eq": lambda v: v is None, "ne": lambda v: v is not None,
+    "lt": lambda v: False, "le": lambda v: False, "gt": lambda v: False, "ge": lambda v: False,
+    "in": lambda v: None in v, "not-in": lambda v: None not in v,
+    "contains": lambda v: False, "not-contains": lambda v: True,
+    "regex": lambda v: False, "not-regex": lambda v: True,
+    "empty": lambda v: True, "not-empty": lambda v: False,
+    "present": lambda v: False, "absent": lambda v: True,
+    "version-lt": lambda v: False, "version-le": lambda v: False,
+    "version-gt": lambda v: False, "version-ge": lambda v: False,
+}
+
+
+def verdict_on_null(op: str, value: Any) -> bool:
+    """Does an explicit null satisfy ``op value``?"""
+    return _NULL_VERDICTS[op](value)
+
+
 _TRUE = {"true", "yes", "on", "1", "enabled"}
 _FALSE = {"false", "no", "off", "0", "disabled"}
 

@@ -77,31 +77,80 @@ class FactsBuilder:
     # -- facts ----------------------------------------------------------------------------
     def set(self, path: str, value: Any, evidence: str | None = None,
             lines: list[str] | None = None, line_numbers: list[int] | None = None) -> None:
-        """Set a fact by dotted path (``ssh.version``). ``None`` is refused: an undetermined
-        fact stays absent. ``lines`` are the raw lines that decided it (provenance)."""
+        """Set a fact the source states, by dotted path (``ssh.version``). ``None`` is refused:
+        an undetermined fact stays absent (an explicit null is :meth:`not_configured`).
+        ``lines`` are the raw lines that decided it (provenance)."""
         if value is None:
             return
+        self._put(path, value, evidence, lines, line_numbers, None)
+
+    def default(self, path: str, value: Any, rule: str, evidence: str | None = None,
+                lines: list[str] | None = None, line_numbers: list[int] | None = None) -> None:
+        """The source (``evidence``) was read completely and does not set ``path``: record the
+        platform's documented default, with provenance ``origin: default`` and ``rule`` (which
+        default, and why it applies). Only for a source read to its end; see docs/facts-model.md."""
+        if value is None:
+            raise ValueError(f"a default needs a value ({path}); use not_configured for null")
+        self._put(path, value, evidence, lines, line_numbers, {"origin": "default", "rule": rule})
+
+    def not_configured(self, path: str, rule: str, value: Any = None, evidence: str | None = None,
+                       lines: list[str] | None = None, line_numbers: list[int] | None = None) -> None:
+        """The source was read completely and "not configured" is the answer: an explicit
+        ``null`` (or ``value``, e.g. ``[]``), provenance ``origin: not-configured``. Policies see
+        null as a value (``in [8, 9]`` fails, ``absent`` passes), never as "not collected"."""
+        self._put(path, value, evidence, lines, line_numbers, {"origin": "not-configured", "rule": rule})
+
+    def _put(self, path: str, value: Any, evidence: str | None, lines: list[str] | None,
+             line_numbers: list[int] | None, origin: dict | None) -> None:
         node = self.facts
         parts = path.split(".")
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
         node[parts[-1]] = value
-        if evidence or lines:
-            prov: dict[str, Any] = {}
-            if evidence:
-                prov["evidence"] = evidence
-            if lines:
-                prov["lines"] = list(lines)[:20]
-            if line_numbers:
-                prov["line_numbers"] = list(line_numbers)[:20]
+        prov: dict[str, Any] = dict(origin or {})
+        if evidence:
+            prov["evidence"] = evidence
+        if lines:
+            prov["lines"] = list(lines)[:20]
+        if line_numbers:
+            prov["line_numbers"] = list(line_numbers)[:20]
+        if prov:
             self.provenance[path] = prov
+        else:
+            self.provenance.pop(path, None)
+
+    def explain(self, path: str, evidence: str | None = None, lines: list[str] | None = None,
+                line_numbers: list[int] | None = None, origin: str | None = None, rule: str | None = None) -> None:
+        """Provenance only, for a value inside a fact (``network.lines[vty 0 4].transport_input``):
+        the lines that decided it, or the default it took."""
+        prov: dict[str, Any] = {"origin": origin, "rule": rule or ""} if origin else {}
+        if evidence:
+            prov["evidence"] = evidence
+        if lines:
+            prov["lines"] = list(lines)[:20]
+        if line_numbers:
+            prov["line_numbers"] = list(line_numbers)[:20]
+        self.provenance[path] = prov
 
     def update(self, prefix: str, values: dict, evidence: str | None = None) -> None:
         for key, value in values.items():
             self.set(f"{prefix}.{key}" if prefix else key, value, evidence=evidence)
 
-    def error(self, source: str, message: str) -> None:
-        self.errors.append({"source": source, "message": message, "at": utc_now()})
+    def error(self, source: str, message: str, facts: list[str] | None = None) -> None:
+        """Something was not collected. ``facts``: the fact paths (or prefixes, ``host.sshd``)
+        it left undetermined, so a finding that needs one of them quotes this error."""
+        entry: dict[str, Any] = {"source": source, "message": message, "at": utc_now()}
+        if facts:
+            entry["facts"] = list(facts)
+        self.errors.append(entry)
+
+    def unreachable(self, source: str, message: str) -> None:
+        """The asset could not be reached or its collection stopped (connection refused,
+        authentication failed, session lost, collector failure): exit code 3 territory."""
+        self.errors.append({"source": source, "message": message, "at": utc_now(), "scope": "asset"})
 
     # -- output ---------------------------------------------------------------------------
     def document(self) -> dict:

@@ -18,4 +18,4 @@ class CiscoASACollector(NetworkCliCollector):
     config_denied_hint = "the account may lack privilege 15 (enable secret missing?)"
 
     def gather_more(self, session: CliSession, builder: FactsBuilder) -> None:
-        self.parse(session, builder, "show failover", cisco_asa.parse_show_failover)
+        self.parse(session, builder, "show failover", cisco_asa.parse_show_failover, facts=["network.failover.state"])

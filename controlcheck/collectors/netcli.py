@@ -30,10 +30,12 @@ def redact_bytes(parsers: ModuleType, raw: bytes) -> bytes:
     return parsers.redact_config(text).encode("utf-8", errors="surrogateescape")
 
 
-def apply_config(parsers: ModuleType, text: str, builder: FactsBuilder, evidence: str | None) -> None:
-    """Parse one complete configuration (redacted first: no secret reaches a fact or its
-    provenance) and put its facts, with their config lines, into ``builder``."""
-    parsers.parse_running_config(parsers.redact_config(text)).apply(builder, evidence)
+def apply_config(parsers: ModuleType, text: str, builder: FactsBuilder, evidence: str | None,
+                 source: str = "ssh:show running-config") -> None:
+    """Parse one configuration (redacted first: no secret reaches a fact or its provenance)
+    and put its facts, with their config lines, into ``builder``. Read to its end marker, its
+    absences become defaults or nulls; cut short, they become errors of ``source``."""
+    parsers.parse_running_config(parsers.redact_config(text)).apply(builder, evidence, source=source)
 
 
 class NetworkCliCollector(SshCollector):
@@ -53,12 +55,15 @@ class NetworkCliCollector(SshCollector):
         return cls.default_kind
 
     def gather(self, session: CliSession, builder: FactsBuilder) -> None:
-        self.parse(session, builder, self.version_command, self.parsers.parse_show_version)
+        self.parse(session, builder, self.version_command, self.parsers.parse_show_version, facts=["system"])
         config = session.run(self.config_command, redact=lambda raw: redact_bytes(self.parsers, raw))
+        source = f"ssh:{self.config_command}"
         if config and config.ok:
-            apply_config(self.parsers, config.text, builder, config.evidence)
+            apply_config(self.parsers, config.text, builder, config.evidence, source=source)
         else:
-            builder.error(f"ssh:{self.config_command}", f"no {self.config_name}: {self.config_denied_hint}")
+            refused = f" (the device answered: {config.rejected})" if config is not None and config.rejected else ""
+            builder.error(source, f"no {self.config_name}: {self.config_denied_hint}{refused}",
+                          facts=["network", "system.hostname"])
         self.gather_more(session, builder)
 
     @abstractmethod
@@ -67,9 +72,14 @@ class NetworkCliCollector(SshCollector):
         none says so with an empty body: every platform states what more it reads)."""
 
     @staticmethod
-    def parse(session: CliSession, builder: FactsBuilder, command: str, parser: Callable) -> CommandOutput | None:
-        """Run ``command``; when it answers, apply ``parser(text)`` with its evidence."""
+    def parse(session: CliSession, builder: FactsBuilder, command: str, parser: Callable,
+              facts: list[str]) -> CommandOutput | None:
+        """Run ``command``; when it answers, apply ``parser(text)`` with its evidence. A command
+        the device rejects (``% Invalid input``) is an error for the ``facts`` it would give."""
         out = session.run(command)
         if out and out.ok:
-            parser(out.text).apply(builder, out.evidence)
+            parser(out.text).apply(builder, out.evidence, source=f"ssh:{command}")
+        elif out is not None:
+            builder.error(f"ssh:{command}", f"the device rejected {command!r}: {out.rejected or 'no usable answer'}",
+                          facts=facts)
         return out

@@ -215,6 +215,8 @@ class CommandOutput:
     evidence: str
     stderr: str = ""
 
+    rejected: str = ""      # a network CLI's refusal (``% Invalid input detected``), first line
+
     @property
     def ok(self) -> bool:
         return self.exit_status == 0
@@ -393,8 +395,10 @@ class CliSession(_Session):
             self.builder.error(f"ssh:{command}", f"output exceeded {self.target.max_output_bytes} bytes; ignored")
             return None
         output = self._record(command, raw, 0, redact=redact)
-        if _cli_rejected(text):
+        refusal = cli_rejected(text)
+        if refusal:
             output.exit_status = 1
+            output.rejected = refusal
         return output
 
 
@@ -406,9 +410,20 @@ class CliSession(_Session):
                     and not channel.eof_received)
 
 
-def _cli_rejected(text: str) -> bool:
-    head = text.lstrip()[:200]
-    return head.startswith("% Invalid") or head.startswith("ERROR: % Invalid") or "% Invalid input" in head
+_REFUSALS = re.compile(r"^(?:ERROR:\s*)?%\s*(?:Invalid input|Invalid command|Unknown command|Incomplete command|"
+                       r"Ambiguous command|Bad command|Unrecognized command|Command authorization failed)",
+                       re.I | re.M)
+
+
+def cli_rejected(text: str) -> str:
+    """The CLI's refusal line when the output opens with one (``% Invalid input detected at
+    '^' marker.``, ``% Unknown command``...), else ``""``. Such output holds no facts: the
+    facts the command would have given are errors, never an empty answer."""
+    head = "\n".join(line.strip() for line in text.lstrip().splitlines()[:4])
+    match = _REFUSALS.search(head)
+    if not match:
+        return ""
+    return head[match.start():].splitlines()[0].removeprefix("ERROR:").strip()[:200]
 
 
 @contextmanager
@@ -515,8 +530,8 @@ class SshCollector(Collector):
             else:
                 with exec_session(target, builder) as session:
                     self.gather(session, builder)
-        except CollectionError as exc:
-            builder.error(exc.source, exc.message)
+        except CollectionError as exc:   # not reached, or the session was lost: collection stopped
+            builder.unreachable(exc.source, exc.message)
 
     @abstractmethod
     def gather(self, session, builder: FactsBuilder) -> None:

@@ -2,7 +2,8 @@
 parsing, redaction and small token rules. Facts go into ``ParsedFacts`` (vocabulary.py).
 
 Parsers are pure functions of text: they never raise on odd input, they skip
-what they cannot read, and a fact they cannot decide stays absent.
+what they cannot read, and a fact they cannot decide stays absent. A running-config
+printed to its end makes absence a fact (parsers/parsed.py, docs/facts-model.md).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from . import ccp_unwrap
 
 from ..vocabulary import ParsedFacts as ParsedFacts   # re-exported: the parsers' one facts type
 from . import redaction
+from .parsed import ends_with as ends_with           # the absence rule's end-marker test
 
 DEFAULT_COMMUNITIES = frozenset({"public", "private"})
 ccp_unwrap.unwrap()   # ciscoconfparse2 minus its per-call loguru wrappers (about half its parsing time)

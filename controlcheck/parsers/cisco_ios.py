@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts, parse_config, textfsm_parse, uptime_seconds
+from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts, ends_with, parse_config, textfsm_parse, uptime_seconds
 from . import redaction
 
 PLATFORM = "cisco_ios"
@@ -38,8 +38,29 @@ def _secret_type(tokens: list[str]) -> int:
     return 0
 
 
+def config_complete(text: str) -> bool:
+    """IOS prints ``end`` as the last line of a running-config (and writes it to a saved one):
+    without it the text was cut short and absence proves nothing."""
+    return ends_with(text, ("end",))
+
+
+def release_major(find) -> int | None:
+    """The major release from the config's ``version 15.2`` line (None if there is none)."""
+    for obj in find(r"^version\s+\d+"):
+        match = re.match(r"version\s+(\d+)", obj.text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedFacts:
+    """Facts of an IOS running-config. Read to its ``end``, a line the config lacks gives the
+    IOS default (provenance ``default``) or null/empty (``not-configured``); see docs/facts-model.md."""
     facts = facts or ParsedFacts()
+    facts.source = "running-config"
+    facts.complete = config_complete(text)
+    if not facts.complete:
+        facts.incomplete_reason = "it does not end with the 'end' line IOS prints last (cut short?)"
     conf = parse_config(text, "ios")
     top = [o for o in conf.objs if o.parent is o]   # banner text lines are the banner's children
 
@@ -49,34 +70,76 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
 
     for obj in find(r"^hostname\s+\S+"):
         facts.set("system.hostname", obj.text.split()[1], [obj])
+    aaa_new_model = _aaa(conf, top, find, facts)
+    _enable(find, facts)
+    _users(find, facts)
+    _snmp(top, facts)
+    _ntp_and_logging(find, facts)
+    _services(find, facts)
+    _ssh(find, facts)
+    _lines(conf, top, facts, aaa_new_model=aaa_new_model, release=release_major(find))
+    _interfaces(top, facts)
+    _acls(conf, top, facts)
+    return facts
 
-    aaa_new_model = find(r"^aaa new-model\s*$")
-    facts.set("network.aaa.new_model", bool(aaa_new_model), aaa_new_model)
+
+def _flag(facts: ParsedFacts, path: str, on: list, off: list, default: bool, rule: str) -> bool:
+    """A feature turned on by the ``on`` lines, off by the ``no ...`` lines (the last one wins),
+    else the IOS default."""
+    last_on = on[-1].linenum if on else -1
+    last_off = off[-1].linenum if off else -1
+    if last_on > last_off:
+        facts.set(path, True, on[-1:])
+        return True
+    if last_off > last_on:
+        facts.set(path, False, off[-1:])
+        return False
+    facts.default(path, default, rule)
+    return default
+
+
+def _listed(facts: ParsedFacts, path: str, values: list, objs: list, rule: str) -> None:
+    if values:
+        facts.set(path, values, objs)
+    else:
+        facts.not_configured(path, rule, value=[])
+
+
+def _aaa(conf, top, find, facts: ParsedFacts) -> bool:
+    new_model = _flag(facts, "network.aaa.new_model", find(r"^aaa new-model\s*$"), find(r"^no aaa new-model\s*$"),
+                      False, "no 'aaa new-model' line: IOS default is no aaa new-model")
     auth_login = find(r"^aaa authentication login\s+")
-    facts.set("network.aaa.authentication_login",
-              [o.text.split(None, 3)[3] for o in auth_login if len(o.text.split(None, 3)) == 4], auth_login)
+    _listed(facts, "network.aaa.authentication_login",
+            [o.text.split(None, 3)[3] for o in auth_login if len(o.text.split(None, 3)) == 4], auth_login,
+            "no 'aaa authentication login' line")
     _servers(conf, top, facts, "tacacs")
     _servers(conf, top, facts, "radius")
+    return new_model
 
-    pwenc = find(r"^service password-encryption\s*$")
-    facts.set("network.services.password_encryption", bool(pwenc), pwenc)
 
-    # enable secret / password
+def _enable(find, facts: ParsedFacts) -> None:
     secrets = find(r"^enable secret\s+")
     if secrets:
         tokens = secrets[-1].text.split()[2:]
         if tokens[:1] == ["level"]:
             tokens = tokens[2:]
         facts.set("network.enable.secret_type", _secret_type(tokens), secrets[-1:])
+    else:
+        facts.not_configured("network.enable.secret_type", "no 'enable secret' line: no enable secret is set")
     passwords = find(r"^enable password\s+")
-    facts.set("network.enable.password_present", bool(passwords), passwords)
     if passwords:
+        facts.set("network.enable.password_present", True, passwords)
         tokens = passwords[-1].text.split()[2:]
         if tokens[:1] == ["level"]:
             tokens = tokens[2:]
         facts.set("network.enable.password_type", _secret_type(tokens), passwords[-1:])
+    else:
+        facts.not_configured("network.enable.password_present", "no 'enable password' line", value=False)
+        facts.not_configured("network.enable.password_type", "no 'enable password' line")
 
-    # local users: never the hash, only its type
+
+def _users(find, facts: ParsedFacts) -> None:
+    """Local users: never the hash, only its type."""
     users, user_lines = [], []
     for obj in find(r"^username\s+\S+"):
         tokens = obj.text.split()
@@ -98,10 +161,10 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
             entry["no_password"] = True
         users.append(entry)
         user_lines.append(obj)
-    facts.set("network.users", users, user_lines)
+    _listed(facts, "network.users", users, user_lines, "no 'username' line: no local user")
 
-    _snmp(top, facts)
 
+def _ntp_and_logging(find, facts: ParsedFacts) -> None:
     ntp_servers = find(r"^ntp server\s+")
     servers = []
     for obj in ntp_servers:
@@ -110,9 +173,9 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
             tokens = tokens[2:]
         if tokens:
             servers.append(tokens[0])
-    facts.set("network.ntp.servers", servers, ntp_servers)
-    ntp_auth = find(r"^ntp authenticate\s*$")
-    facts.set("network.ntp.authenticate", bool(ntp_auth), ntp_auth)
+    _listed(facts, "network.ntp.servers", servers, ntp_servers, "no 'ntp server' line")
+    _flag(facts, "network.ntp.authenticate", find(r"^ntp authenticate\s*$"), find(r"^no ntp authenticate\s*$"),
+          False, "no 'ntp authenticate' line: NTP authentication is off by default")
 
     log_hosts = find(r"^logging (host\s+)?\d+\.\d+\.\d+\.\d+|^logging host\s+\S+")
     hosts = []
@@ -124,39 +187,54 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
             tokens = tokens[1:] if tokens[0] == "ipv6" else tokens[2:]
         if tokens:
             hosts.append(tokens[0])
-    facts.set("network.logging.hosts", hosts, log_hosts)
+    _listed(facts, "network.logging.hosts", hosts, log_hosts, "no 'logging host' line: no remote syslog")
     buffered = find(r"^logging buffered\s+\d+")
     if buffered:
         facts.set("network.logging.buffered_size", int(buffered[-1].text.split()[2]), buffered[-1:])
+    else:
+        facts.undetermined("network.logging.buffered_size", "no 'logging buffered <size>' line, and the IOS "
+                                                             "default buffer size differs by platform")
     trap = find(r"^logging trap\s+\S+")
     if trap:
         facts.set("network.logging.trap_level", trap[-1].text.split()[2], trap[-1:])
+    else:
+        facts.default("network.logging.trap_level", "informational",
+                      "no 'logging trap' line: IOS sends syslog at informational by default")
 
-    http = find(r"^ip http server\s*$")
-    facts.set("network.services.http_server", bool(http), http)
-    https = find(r"^ip http secure-server\s*$")
-    facts.set("network.services.https_server", bool(https), https)
-    no_cdp = find(r"^no cdp run\s*$")
-    facts.set("network.services.cdp", not no_cdp, no_cdp)   # CDP runs unless disabled
-    lldp = find(r"^lldp run\s*$")
-    facts.set("network.services.lldp", bool(lldp), lldp)
 
-    for kind in ("motd", "login", "exec"):
+def _services(find, facts: ParsedFacts) -> None:
+    _flag(facts, "network.services.password_encryption", find(r"^service password-encryption\s*$"),
+          find(r"^no service password-encryption\s*$"), False,
+          "no 'service password-encryption' line: off by default")
+    _flag(facts, "network.services.http_server", find(r"^ip http server\s*$"), find(r"^no ip http server\s*$"),
+          False, "no 'ip http server' line: the HTTP server is off unless configured")
+    _flag(facts, "network.services.https_server", find(r"^ip http secure-server\s*$"),
+          find(r"^no ip http secure-server\s*$"), False,
+          "no 'ip http secure-server' line: the HTTPS server is off unless configured")
+    _flag(facts, "network.services.cdp", find(r"^cdp run\s*$"), find(r"^no cdp run\s*$"), True,
+          "no 'no cdp run' line: CDP runs by default")
+    _flag(facts, "network.services.lldp", find(r"^lldp run\s*$"), find(r"^no lldp run\s*$"), False,
+          "no 'lldp run' line: LLDP is off by default on IOS")
+    for kind in ("motd", "login"):
         banner = find(rf"^banner {kind}\b")
-        if kind != "exec":
-            facts.set(f"network.banner.{kind}", bool(banner), banner)
-
+        if banner:
+            facts.set(f"network.banner.{kind}", True, banner)
+        else:
+            facts.not_configured(f"network.banner.{kind}", f"no 'banner {kind}' line", value=False)
     block = find(r"^login block-for\s+\d+")
-    facts.set("network.login_block.configured", bool(block), block)
+    if block:
+        facts.set("network.login_block.configured", True, block)
+    else:
+        facts.not_configured("network.login_block.configured", "no 'login block-for' line", value=False)
 
+
+def _ssh(find, facts: ParsedFacts) -> None:
     ssh_version = find(r"^ip ssh version\s+\d")
     if ssh_version:
         facts.set("network.ssh.version", ssh_version[-1].text.split()[3], ssh_version[-1:])
-
-    _lines(conf, top, facts, aaa_new_model=bool(aaa_new_model))
-    _interfaces(top, facts)
-    _acls(conf, top, facts)
-    return facts
+    else:
+        facts.default("network.ssh.version", "1.99", "no 'ip ssh version' line: IOS runs SSH 1.99 "
+                                                     "(compatibility mode: SSHv1 and SSHv2 accepted)")
 
 
 def _servers(conf, top, facts: ParsedFacts, proto: str) -> None:
@@ -172,7 +250,7 @@ def _servers(conf, top, facts: ParsedFacts, proto: str) -> None:
                 if ctoks[:1] == ["address"] and len(ctoks) >= 3:
                     addresses.append(ctoks[2])
                     objs.append(child)
-    facts.set(f"network.aaa.{proto}_servers", addresses, objs)
+    _listed(facts, f"network.aaa.{proto}_servers", addresses, objs, f"no {proto} server configured")
 
 
 def _snmp(top, facts: ParsedFacts) -> None:
@@ -213,59 +291,132 @@ def _snmp(top, facts: ParsedFacts) -> None:
         elif tokens[:2] == ["snmp-server", "host"] and len(tokens) >= 3:
             trap_hosts.append(tokens[2])
             trap_objs.append(obj)
-    facts.set("network.snmp.communities", communities, community_objs)
-    facts.set("network.snmp.v3_groups", groups, group_objs)
-    facts.set("network.snmp.v3_users", users, user_objs)
-    facts.set("network.snmp.trap_hosts", trap_hosts, trap_objs)
+    _listed(facts, "network.snmp.communities", communities, community_objs, "no 'snmp-server community' line")
+    _listed(facts, "network.snmp.v3_groups", groups, group_objs, "no 'snmp-server group ... v3' line")
+    _listed(facts, "network.snmp.v3_users", users, user_objs, "no 'snmp-server user' line in the config "
+                                                                "('show snmp user' adds the others)")
+    _listed(facts, "network.snmp.trap_hosts", trap_hosts, trap_objs, "no 'snmp-server host' line")
 
 
-def _lines(conf, top, facts: ParsedFacts, aaa_new_model: bool) -> None:
+# the line fields a control may read, and the child lines that set each
+_LINE_FIELDS = {
+    "transport_input": ("transport input",),
+    "exec_timeout_seconds": ("exec-timeout", "no exec-timeout"),
+    "access_class_in": ("access-class",),
+    "login": ("login", "no login"),
+    "password_set": ("password",),
+    "privilege_level": ("privilege level",),
+}
+
+
+def _line_entry(obj, aaa_new_model: bool) -> tuple[dict, dict]:
+    """One ``line ...`` block -> its entry and, per field, the child lines that set it."""
+    name = " ".join(obj.text.split()[1:])
+    entry: dict = {"name": name, "type": _line_type(name)}
+    deciding: dict[str, list] = {}
+    for child in obj.children:
+        ctoks = child.text.split()
+        if ctoks[:2] == ["transport", "input"]:
+            entry["transport_input"] = ctoks[2:]
+            deciding["transport_input"] = [child]
+        elif ctoks[:1] == ["exec-timeout"] and len(ctoks) >= 2:
+            try:
+                entry["exec_timeout_seconds"] = int(ctoks[1]) * 60 + (int(ctoks[2]) if len(ctoks) > 2 else 0)
+                deciding["exec_timeout_seconds"] = [child]
+            except ValueError:
+                pass
+        elif ctoks[:2] == ["no", "exec-timeout"]:
+            entry["exec_timeout_seconds"] = 0
+            deciding["exec_timeout_seconds"] = [child]
+        elif ctoks[:1] == ["access-class"] and ctoks[-1] == "in" and len(ctoks) >= 3:
+            entry["access_class_in"] = ctoks[1]
+            deciding["access_class_in"] = [child]
+        elif ctoks[:1] == ["login"]:
+            if ctoks[1:2] == ["local"]:
+                entry["login"] = "local"
+            elif ctoks[1:2] == ["authentication"]:
+                entry["login"] = " ".join(ctoks[1:])
+            else:
+                entry["login"] = "line"
+            deciding["login"] = [child]
+        elif ctoks[:2] == ["no", "login"]:
+            entry["login"] = "none"
+            deciding["login"] = [child]
+        elif ctoks[:1] == ["password"]:
+            entry["password_set"] = True
+            deciding["password_set"] = [child]
+        elif ctoks[:2] == ["privilege", "level"] and len(ctoks) > 2 and ctoks[2].isdigit():
+            entry["privilege_level"] = int(ctoks[2])
+            deciding["privilege_level"] = [child]
+    return entry, deciding
+
+
+def _transport_default(line_type: str, release: int | None) -> tuple[list[str] | None, str]:
+    """IOS's ``transport input`` when a line has none: (value, rule) or (None, why unknown)."""
+    if line_type in ("tty", "aux"):
+        return ["none"], "no 'transport input' line: async (tty/aux) lines accept no incoming connection " \
+                         "by default since IOS 11.1"
+    if line_type != "vty":
+        return None, ""
+    if release is None:
+        return None, "no 'transport input' line, and the default depends on the IOS release, which the " \
+                     "config does not state (no 'version' line); read 'show line vty 0'"
+    if release < 16:
+        return ["all"], f"no 'transport input' line: on IOS {release}.x (the config's 'version' line) vty " \
+                        f"lines accept every transport, telnet included"
+    return None, f"no 'transport input' line, and the default changed across IOS-XE {release}.x releases; " \
+                 f"read 'show line vty 0' for the allowed input transports"
+
+
+def _lines(conf, top, facts: ParsedFacts, aaa_new_model: bool, release: int | None = None) -> None:
     lines, objs = [], []
-    telnet = False
+    telnet, unknown_vty = [], []
     for obj in top:
         tokens = obj.text.split()
         if tokens[:1] != ["line"] or len(tokens) < 2:
             continue
-        name = " ".join(tokens[1:])
-        entry: dict = {"name": name, "type": _line_type(name), "exec_timeout_seconds": DEFAULT_EXEC_TIMEOUT}
-        login = None
-        for child in obj.children:
-            ctoks = child.text.split()
-            if ctoks[:2] == ["transport", "input"]:
-                entry["transport_input"] = ctoks[2:]
-            elif ctoks[:1] == ["exec-timeout"] and len(ctoks) >= 2:
-                try:
-                    entry["exec_timeout_seconds"] = int(ctoks[1]) * 60 + (int(ctoks[2]) if len(ctoks) > 2 else 0)
-                except ValueError:
-                    pass
-            elif ctoks[:1] == ["no"] and ctoks[1:2] == ["exec-timeout"]:
-                entry["exec_timeout_seconds"] = 0
-            elif ctoks[:1] == ["access-class"] and ctoks[-1] == "in":
-                entry["access_class_in"] = ctoks[1]
-            elif ctoks[:1] == ["login"]:
-                if ctoks[1:2] == ["local"]:
-                    login = "local"
-                elif ctoks[1:2] == ["authentication"]:
-                    login = " ".join(ctoks[1:])
-                else:
-                    login = "line"
-            elif ctoks[:2] == ["no", "login"]:
-                login = "none"
-            elif ctoks[:1] == ["password"]:
-                entry["password_set"] = True
-            elif ctoks[:2] == ["privilege", "level"] and len(ctoks) > 2 and ctoks[2].isdigit():
-                entry["privilege_level"] = int(ctoks[2])
-        if login is None:
-            login = "authentication default" if aaa_new_model else "none"
-        entry["login"] = login
-        entry.setdefault("password_set", False)
+        entry, deciding = _line_entry(obj, aaa_new_model)
+        name = entry["name"]
+        for field_name, children in deciding.items():
+            facts.detail("network.lines", name, field_name, [obj] + children)
+        if "exec_timeout_seconds" not in entry and facts.item_default(
+                "network.lines", name, "exec_timeout_seconds",
+                "no 'exec-timeout' line: IOS ends an idle session after 10 minutes", [obj]):
+            entry["exec_timeout_seconds"] = DEFAULT_EXEC_TIMEOUT
+        if "login" not in entry:
+            rule = ("no 'login' line with aaa new-model: the default login method list applies" if aaa_new_model
+                    else "no 'login' line and no aaa new-model: no login is asked")
+            if facts.item_default("network.lines", name, "login", rule, [obj]):
+                entry["login"] = "authentication default" if aaa_new_model else "none"
+        if "password_set" not in entry and facts.item_default("network.lines", name, "password_set",
+                                                              "no 'password' line", [obj]):
+            entry["password_set"] = False
+        if "transport_input" not in entry:
+            value, rule = _transport_default(entry["type"], release)
+            if value is not None:
+                if facts.item_default("network.lines", name, "transport_input", rule, [obj]):
+                    entry["transport_input"] = value
+            elif rule:
+                facts.item_undetermined("network.lines", name, "transport_input", rule)
+                unknown_vty.append(name)
         if any(t in ("telnet", "all") for t in entry.get("transport_input", [])):
-            telnet = True
+            telnet.append(obj)
         lines.append(entry)
         objs.append(obj)
-    facts.set("network.lines", lines, objs)
-    facts.set("network.services.telnet_server", telnet,
-              [o for o in objs if re.search(r"transport input .*(telnet|all)", "\n".join(c.text for c in o.children))])
+    if lines:
+        facts.set("network.lines", lines, objs)
+    else:
+        facts.not_configured("network.lines", "no 'line' block", value=[])
+    if telnet:
+        facts.set("network.services.telnet_server", True,
+                  [c for o in telnet for c in [o] + [k for k in o.children if "transport input" in k.text]])
+    elif unknown_vty:
+        facts.undetermined("network.services.telnet_server",
+                           f"the allowed transports of {', '.join(unknown_vty)} are not known")
+    elif lines:
+        facts.set("network.services.telnet_server", False, objs)
+    else:
+        facts.not_configured("network.services.telnet_server", "no 'line' block", value=False)
 
 
 def _interfaces(top, facts: ParsedFacts) -> None:
@@ -292,8 +443,9 @@ def _interfaces(top, facts: ParsedFacts) -> None:
         if _PHYSICAL.match(name) and not shut and not description and not address and not in_bundle:
             unused.append(name)
             unused_objs.append(obj)
-    facts.set("network.interfaces", interfaces, objs)
-    facts.set("network.unused_interfaces_not_shut", unused, unused_objs)
+    _listed(facts, "network.interfaces", interfaces, objs, "no 'interface' block")
+    _listed(facts, "network.unused_interfaces_not_shut", unused, unused_objs,
+            "every physical interface is shut down, described, addressed or bundled")
 
 
 def _acls(conf, top, facts: ParsedFacts) -> None:
@@ -309,7 +461,7 @@ def _acls(conf, top, facts: ParsedFacts) -> None:
                 if any_any.search(child.text):
                     hits.append(f"{text}: {child.text.strip()}")
                     objs.append(child)
-    facts.set("network.acls.any_any_permits", hits, objs)
+    _listed(facts, "network.acls.any_any_permits", hits, objs, "no ACL line permits ip any any")
 
 
 def parse_show_version(text: str, facts: ParsedFacts | None = None) -> ParsedFacts:

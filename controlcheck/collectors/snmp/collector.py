@@ -32,7 +32,7 @@ class SnmpCollector(AsyncCollector):
                     finally:
                         await finish_common(reader)
         except SnmpError as exc:
-            builder.error("snmp", str(exc))
+            builder.unreachable("snmp", str(exc))
 
     @abstractmethod
     async def collect_details(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:

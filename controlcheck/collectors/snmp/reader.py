@@ -70,6 +70,8 @@ class SnmpReader:
             if self.unreachable:
                 return
             self.unreachable = str(exc)
+            self.builder.unreachable(source, str(exc))   # no answer or refused: nothing more is read
+            return
         self.builder.error(source, str(exc))
 
     def evidence_for(self, oid: str) -> str | None:
@@ -105,7 +107,7 @@ def session_for(asset: Asset, inventory: Inventory, builder: FactsBuilder) -> Sn
     try:
         return SnmpSession.from_asset(asset, inventory)
     except InputError as exc:
-        builder.error("snmp", f"cannot build the SNMP session: {exc.message}")
+        builder.unreachable("snmp", f"cannot build the SNMP session: {exc.message}")
     return None
 
 

@@ -62,7 +62,8 @@ class AuditResult:
     previous: dict | None
     earlier_incomplete: list[dict]
     assets_total: int
-    assets_with_errors: list[str]
+    assets_with_errors: list[str]                # some collection error (facts may be undetermined)
+    assets_not_collected: list[str] = field(default_factory=list)   # not reached / stopped: exit 3
     collection_errors: dict[str, list[str]] = field(default_factory=dict)   # asset id -> messages
 
 
@@ -175,7 +176,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
     return AuditResult(run_id=run_id, results=results, assessment=assessment, facts_dir=facts_dir,
                        reports=reports, treatment=treatment, previous=previous,
                        earlier_incomplete=earlier_incomplete, assets_total=len(inventory.assets),
-                       assets_with_errors=collected.incomplete,
+                       assets_with_errors=collected.incomplete, assets_not_collected=collected.not_collected,
                        collection_errors={d["asset"]["id"]: [e["message"] for e in d["errors"]]
                                           for d in collected.documents if d.get("errors")})
 
@@ -214,9 +215,11 @@ def summary_lines(result: AuditResult) -> list[str]:
         lines.append(f"note: run {run['id']} (started {run.get('started_at', '?')}) did not finish and is "
                      f"{run.get('status', 'incomplete')}"
                      + (f": {run['reason']}" if run.get("reason") else ""))
-    reached = result.assets_total - len(result.assets_with_errors)
-    lines.append(f"run {result.run_id}: {reached}/{result.assets_total} assets collected without errors"
-                 + (f" (errors: {', '.join(result.assets_with_errors)})" if result.assets_with_errors else ""))
+    clean = result.assets_total - len(result.assets_with_errors)
+    partial = [a for a in result.assets_with_errors if a not in result.assets_not_collected]
+    lines.append(f"run {result.run_id}: {clean}/{result.assets_total} assets collected without errors"
+                 + (f"; not collected: {', '.join(result.assets_not_collected)}" if result.assets_not_collected else "")
+                 + (f"; some facts undetermined: {', '.join(partial)}" if partial else ""))
     lines.append("findings: " + ", ".join(f"{by_status.get(s, 0)} {s}" for s in ("pass", "fail", "error", "waived")))
     failing = {s: n for s, n in (result.assessment.get("failing_by_severity") or {}).items() if n}
     if failing:

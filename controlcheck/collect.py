@@ -18,6 +18,7 @@ from typing import Callable
 from .collectors import get_collector
 from .collectors.base import AsyncCollector, CollectionContext, Collector, FactsBuilder
 from .files import write_json_atomic
+from .outcome import unreachable
 from .inventory import Asset, Inventory
 from .vocabulary import DEFAULT_CONCURRENCY
 
@@ -32,8 +33,13 @@ class CollectResult:
 
     @property
     def incomplete(self) -> list[str]:
-        """Assets whose collection recorded errors (exit code 3 when nothing fails)."""
+        """Assets whose collection recorded errors (some facts may be undetermined)."""
         return [d["asset"]["id"] for d in self.documents if d.get("errors")]
+
+    @property
+    def not_collected(self) -> list[str]:
+        """Assets that could not be reached or whose collection stopped (exit code 3)."""
+        return [d["asset"]["id"] for d in self.documents if unreachable(d)]
 
 
 def facts_filename(asset_id: str) -> str:

@@ -57,8 +57,10 @@ def collected(tmp_path_factory):
 
 
 def test_collect_writes_valid_facts_for_every_asset(collected):
-    # some recordings hold values that cannot be used (and a PDU is no UPS): exit 3, not a crash
-    assert collected["code"] == 3, collected["stderr"]
+    # some recordings hold values that cannot be used (and a PDU is no UPS): every agent was
+    # read, so those facts are undetermined (errors in the documents), not exit 3, and no crash
+    assert collected["code"] == 0, collected["stderr"]
+    assert "3 with errors (0 not reached or stopped)" in collected["stderr"]
     assert "rack PDU" in collected["stderr"]
     out = collected["out"]
     docs = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}

@@ -24,8 +24,11 @@ def _case(name):
 
 
 @pytest.mark.slow
-def test_exit_code_says_some_assets_incomplete(run):
-    assert run["code"] == 3, run["err"]
+def test_undetermined_facts_are_reported_but_the_asset_was_collected(run):
+    # the weak host refuses the elevated commands: some facts undetermined, the asset collected,
+    # so not exit 3 (that is for assets not reached); the facts document lists the errors
+    assert run["code"] == 0, run["err"]
+    assert "1 with errors (0 not reached or stopped)" in run["err"]
 
 
 @pytest.mark.slow

@@ -23,12 +23,13 @@ def run_and_summarise(options: AuditOptions) -> int:
         result = run_audit(options, progress=progress)
     for asset_id, messages in result.collection_errors.items():
         more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
-        click.echo(f"{asset_id}: not fully collected: {messages[0]}{more}", err=True)
+        state = "not collected" if asset_id in result.assets_not_collected else "some facts undetermined"
+        click.echo(f"{asset_id}: {state}: {messages[0]}{more}", err=True)
     if result.collection_errors:
         click.echo(f"collection errors are in each asset's facts document under {result.facts_dir}", err=True)
     for line in summary_lines(result):
         click.echo(line)
-    return exit_code_for(result.results["findings"], options.fail_on, bool(result.assets_with_errors))
+    return exit_code_for(result.results["findings"], options.fail_on, bool(result.assets_not_collected))
 
 
 @click.command("audit")

@@ -52,8 +52,8 @@ def collect_command(inventory_path: Path | None, configs_path: Path | None, plat
         for err in doc.get("errors") or []:
             click.echo(f"{doc['asset']['id']}: {err['source']}: {err['message']}", err=True)
     click.echo(f"{len(result.documents)} assets collected into {out_dir}, "
-               f"{len(result.incomplete)} with errors", err=True)
-    sys.exit(EXIT_INCOMPLETE if result.incomplete else EXIT_OK)
+               f"{len(result.incomplete)} with errors ({len(result.not_collected)} not reached or stopped)", err=True)
+    sys.exit(EXIT_INCOMPLETE if result.not_collected else EXIT_OK)
 
 
 def register(cli: click.Group) -> None:

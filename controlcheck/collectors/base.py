@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .. import __version__
 from ..inventory import Asset, Inventory
@@ -51,6 +52,7 @@ class FactsBuilder:
         # fact paths this source cannot hold (a saved config has no uptime): controls that need
         # them are not judged, and said once per run, instead of one error per asset
         self.not_observable: list[str] = []
+        self._reading: list[str] = []
 
     # -- evidence -------------------------------------------------------------------------
     def add_evidence(self, source: str, raw: bytes | str, media_type: str = "text/plain") -> str:
@@ -141,11 +143,23 @@ class FactsBuilder:
 
     def error(self, source: str, message: str, facts: list[str] | None = None) -> None:
         """Something was not collected. ``facts``: the fact paths (or prefixes, ``host.sshd``)
-        it left undetermined, so a finding that needs one of them quotes this error."""
+        it left undetermined, so a finding that needs one of them quotes this error (within
+        :meth:`reading`, the step's facts are the default)."""
         entry: dict[str, Any] = {"source": source, "message": message, "at": utc_now()}
+        facts = facts or self._reading
         if facts:
             entry["facts"] = list(facts)
         self.errors.append(entry)
+
+    @contextmanager
+    def reading(self, *facts: str) -> Iterator[None]:
+        """A collection step that fills ``facts`` (paths or prefixes): every error recorded
+        inside names them, so a finding quotes the error of its own fact, not the asset's first."""
+        outer, self._reading = self._reading, list(facts)
+        try:
+            yield
+        finally:
+            self._reading = outer
 
     def unreachable(self, source: str, message: str) -> None:
         """The asset could not be reached or its collection stopped (connection refused,

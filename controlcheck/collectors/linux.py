@@ -31,18 +31,31 @@ class LinuxCollector(SshCollector):
     platform = "linux"
 
     def gather(self, session, builder: FactsBuilder) -> None:
-        self.os(session, builder)
-        self.sshd(session, builder)
-        self.passwords(session, builder)
-        self.accounts(session, builder)
-        self.firewall(session, builder)
-        self.updates(session, builder)
-        self.disks(session, builder)
-        self.time_sync(session, builder)
-        processes = self.processes(session, builder)
-        self.audit(session, builder, processes)
-        self.usb(session, builder)
-        self.screen_lock(session, builder, processes)
+        # each step names the facts it fills: its errors explain exactly those findings
+        with builder.reading("host.os", "system"):
+            self.os(session, builder)
+        with builder.reading("host.sshd", "host.sshd_list"):
+            self.sshd(session, builder)
+        with builder.reading("host.password_policy"):
+            self.passwords(session, builder)
+        with builder.reading("host.accounts"):
+            self.accounts(session, builder)
+        with builder.reading("host.firewall"):
+            self.firewall(session, builder)
+        with builder.reading("host.updates"):
+            self.updates(session, builder)
+        with builder.reading("host.disk_encryption"):
+            self.disks(session, builder)
+        with builder.reading("host.time_sync"):
+            self.time_sync(session, builder)
+        with builder.reading("host.processes", "host.endpoint_protection"):
+            processes = self.processes(session, builder)
+        with builder.reading("host.audit"):
+            self.audit(session, builder, processes)
+        with builder.reading("host.usb_storage"):
+            self.usb(session, builder)
+        with builder.reading("host.screen_lock"):
+            self.screen_lock(session, builder, processes)
 
     # -- OS ----------------------------------------------------------------------------------
     def os(self, session, builder: FactsBuilder) -> None:

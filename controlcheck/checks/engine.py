@@ -215,7 +215,8 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
     for control in applicable:
         outcome = control.check.evaluate(facts)
         status = outcome.status
-        if status == ERROR and not collection_errors and not_judged is not None:
+        causes = errors_for(control, doc) if status == ERROR and collection_errors else []
+        if status == ERROR and not causes and not_judged is not None:
             unobservable = _needs_unobservable(control, doc)
             if unobservable:   # said once per run (summary.not_judged), not as an error per asset
                 entry = not_judged.setdefault(control.id, {"facts": unobservable, "assets": 0})
@@ -232,7 +233,6 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
             "frameworks": control.frameworks, "mitigates": control.mitigates,
         }
         if status == ERROR:
-            causes = errors_for(control, doc) if collection_errors else []
             finding["evidence"] = evidence.for_error(control, causes)
             if causes:
                 finding["error_kind"] = "not-collected" if not_reached else "undetermined"

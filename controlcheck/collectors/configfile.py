@@ -68,7 +68,7 @@ def apply_config_bytes(raw: bytes, shown_as: str, parsers: ModuleType, builder: 
     redacted = parsers.redact_config(text)
     ev_id = builder.add_evidence(f"file:{shown_as}", redacted.encode("utf-8", errors="surrogateescape"))
     builder.evidence[-1]["file"] = {"path": shown_as, "sha256": hashlib.sha256(raw).hexdigest()}
-    parsers.parse_running_config(redacted).apply(builder, ev_id)
+    parsers.parse_running_config(redacted).apply(builder, ev_id, source=f"file:{shown_as}")
 
 
 class ConfigFileCollector(Collector):

@@ -192,8 +192,10 @@ def _ntp_and_logging(find, facts: ParsedFacts) -> None:
     if buffered:
         facts.set("network.logging.buffered_size", int(buffered[-1].text.split()[2]), buffered[-1:])
     else:
-        facts.undetermined("network.logging.buffered_size", "no 'logging buffered <size>' line, and the IOS "
-                                                             "default buffer size differs by platform")
+        # the buffer's default size differs by platform: no size is configured, which is the
+        # answer a control asking for an explicit size (CIS 'logging buffered <size>') needs
+        facts.not_configured("network.logging.buffered_size", "no 'logging buffered <size>' line: no buffer size "
+                                                              "configured (the platform default applies)")
     trap = find(r"^logging trap\s+\S+")
     if trap:
         facts.set("network.logging.trap_level", trap[-1].text.split()[2], trap[-1:])

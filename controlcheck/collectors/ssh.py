@@ -401,7 +401,6 @@ class CliSession(_Session):
             output.rejected = refusal
         return output
 
-
     def _connected(self) -> bool:
         """Is the SSH connection under the CLI still up (a device that hung up vs one that hangs)?"""
         channel = getattr(self.conn, "remote_conn", None)

@@ -135,7 +135,7 @@ class CeleryEngine:
                 error: str | None = None) -> None:
         if document is None:
             builder = FactsBuilder(asset, CollectionContext(inventory=inventory), asset.platform)
-            builder.error("engine", error or "not collected")
+            builder.unreachable("engine", error or "not collected")
             document = builder.document()
         for ev in document.get("evidence") or []:
             data = (evidence or {}).get(ev.get("path") or "")

@@ -161,10 +161,14 @@ class FactsBuilder:
         finally:
             self._reading = outer
 
-    def unreachable(self, source: str, message: str) -> None:
-        """The asset could not be reached or its collection stopped (connection refused,
-        authentication failed, session lost, collector failure): exit code 3 territory."""
-        self.errors.append({"source": source, "message": message, "at": utc_now(), "scope": "asset"})
+    def unreachable(self, source: str, message: str, facts: list[str] | None = None) -> None:
+        """The asset could not be reached or collected (connection refused, authentication
+        failed, session lost, its configuration refused, collector failure): exit code 3
+        territory (controlcheck/outcome.py). ``facts``: what it left undetermined, if not all."""
+        entry: dict[str, Any] = {"source": source, "message": message, "at": utc_now(), "scope": "asset"}
+        if facts:
+            entry["facts"] = list(facts)
+        self.errors.append(entry)
 
     # -- output ---------------------------------------------------------------------------
     def document(self) -> dict:

@@ -61,9 +61,11 @@ class NetworkCliCollector(SshCollector):
         if config and config.ok:
             apply_config(self.parsers, config.text, builder, config.evidence, source=source)
         else:
+            # the configuration is what a network device is judged on: without it the asset
+            # was not collected (exit 3), whatever 'show version' gave
             refused = f" (the device answered: {config.rejected})" if config is not None and config.rejected else ""
-            builder.error(source, f"no {self.config_name}: {self.config_denied_hint}{refused}",
-                          facts=["network", "system.hostname"])
+            builder.unreachable(source, f"no {self.config_name}: {self.config_denied_hint}{refused}",
+                                facts=["network", "system.hostname"])
         self.gather_more(session, builder)
 
     @abstractmethod

@@ -19,7 +19,7 @@ import redis
 import yaml
 
 from clihelp import run_cli
-from conftest import FIXTURES, REPO
+from helpers import FIXTURES, REPO
 from controlcheck.engines.payload import queue_for
 from controlcheck.lab import fleet as lab_fleet
 from controlcheck.lab.inventory import sim_assets, write_inventory

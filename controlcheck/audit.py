@@ -133,8 +133,16 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
     engine.check()      # a broker that cannot be reached stops the run before anything is written
 
     out_dir = options.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    store = RunStore(resolve_db(options.db) if options.db else out_dir / "controlcheck.db")
+    # a history named by --db is opened first: a database that cannot be reached stops the run
+    # before anything is written
+    store = RunStore(resolve_db(options.db)) if options.db else None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    store = store or RunStore(out_dir / "controlcheck.db")
     try:
         with store.lock("audit"):
             earlier = store.history(limit=1)

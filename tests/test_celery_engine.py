@@ -25,7 +25,7 @@ from controlcheck.lab import fleet as lab_fleet
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
 from controlcheck.store import RunStore
-from servers import RedisServer, free_port
+from servers import PostgresServer, RedisServer, free_port
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 180
@@ -93,6 +93,15 @@ def broker():
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def workers():
     started: list[Worker] = []
@@ -142,7 +151,7 @@ def _secrets(folder: Path) -> list[str]:
 
 
 def test_two_site_workers_give_the_findings_of_the_local_engine_and_no_secret_crosses_the_broker(
-        tmp_path, fleet, broker, workers):
+        tmp_path, fleet, broker, workers, postgres):
     # one credential by environment variable, set only in the HQ worker's environment
     inventory = yaml.safe_load(fleet.inventory.read_text())
     marker = "env-marker-" + (fleet.folder / "secrets" / "rtr-hq-01.password").read_text().strip()
@@ -154,7 +163,7 @@ def test_two_site_workers_give_the_findings_of_the_local_engine_and_no_secret_cr
     sites = {a.get("site") for a in inventory["assets"]}
     assert sites == {"HQ", "Branch-07"}
     real_password = (fleet.folder / "secrets" / "rtr-hq-01.password").read_text().strip()
-    db = tmp_path / "history.db"
+    db = postgres.new_database()          # the central history
 
     # the local engine: the worker's env var is not set here, so give it to this process for this run
     os.environ["CC_RTR_HQ_01_PASSWORD"] = real_password
@@ -185,7 +194,7 @@ def test_two_site_workers_give_the_findings_of_the_local_engine_and_no_secret_cr
     assert sorted(workers[0].collected()) == sorted(a for a, s in by_site.items() if s == "HQ")
     assert sorted(workers[1].collected()) == sorted(a for a, s in by_site.items() if s == "Branch-07")
     # the same findings: diff shows nothing new, nothing fixed, no asset gained or lost
-    code, out, _ = run_cli("diff", "1", "2", "--db", str(db), "--format", "json")
+    code, out, _ = run_cli("diff", "1", "2", "--db", db, "--format", "json")
     d = json.loads(out)
     assert (d["newly_failing"], d["newly_passing"], d["new_assets"], d["vanished_assets"]) == ([], [], [], [])
     assert d["cai"]["change"] == 0.0
@@ -197,7 +206,7 @@ def test_two_site_workers_give_the_findings_of_the_local_engine_and_no_secret_cr
     celery_files = sorted(p.relative_to(tmp_path / "celery" / "runs" / "2" / "facts").as_posix()
                           for p in (tmp_path / "celery" / "runs" / "2" / "facts").rglob("*") if p.is_file())
     assert celery_files == local_files and any(f.startswith("evidence/") for f in celery_files)
-    code, _, err = run_cli("report", "--db", str(db), "--run", "2", "--format", "evidence",
+    code, _, err = run_cli("report", "--db", db, "--run", "2", "--format", "evidence",
                            "-o", str(tmp_path / "bundle.zip"))
     assert code == 0 and "not in the bundle" not in err, err
 
@@ -323,3 +332,40 @@ def test_an_interrupted_coordinator_marks_the_run_incomplete_and_revokes_its_tas
     with RunStore(tmp_path / "out" / "controlcheck.db", create=False) as store:
         run = store.runs()[-1]
         assert run["status"] == "incomplete" and run["reason"].startswith("interrupted")
+
+
+def test_a_broker_lost_during_the_run_stops_it_with_one_line(tmp_path):
+    own = RedisServer()            # this test stops its broker
+    sites = {"rtr-lost-a": "Nowhere"}
+    try:
+        with SshSimulator(_slow_sim(tmp_path, sites, delay=0)) as sim:
+            inv = _sim_inventory(tmp_path, sim, sites)
+            audit = _audit_process(inv, tmp_path / "out", own.url, "--site-timeout", "600")
+            client = redis.Redis.from_url(own.url)
+            deadline = time.monotonic() + TIMEOUT
+            while client.llen(queue_for("Nowhere")) < 1:
+                assert time.monotonic() < deadline and audit.poll() is None, audit.stderr.read()
+                time.sleep(0.05)
+            own.stop()
+            out, err = audit.communicate(timeout=TIMEOUT)
+    finally:
+        own.stop()
+    lines = err.strip().splitlines()
+    assert audit.returncode == 4 and len(lines) == 1 and "Traceback" not in err, err
+    assert f"lost the broker {own.url}" in lines[0]
+    with RunStore(tmp_path / "out" / "controlcheck.db", create=False) as store:
+        run = store.runs()[-1]
+        assert run["status"] == "failed" and "lost the broker" in run["reason"]
+
+
+def test_an_unreachable_database_stops_the_audit_before_any_task_is_sent(tmp_path, broker):
+    sites = {"rtr-nodb-a": "Nowhere-DB"}
+    with SshSimulator(_slow_sim(tmp_path, sites, delay=0)) as sim:
+        inv = _sim_inventory(tmp_path, sim, sites)
+        url = f"postgresql://controlcheck@127.0.0.1:{free_port()}/controlcheck"
+        code, _, err = run_cli("audit", "-i", str(inv), "--out", str(tmp_path / "out"), "--engine", "celery",
+                               "--broker", broker.url, "--db", url)
+    lines = err.strip().splitlines()
+    assert code == 4 and len(lines) == 1 and "cannot reach the run history database" in lines[0], err
+    assert not (tmp_path / "out").exists()
+    assert redis.Redis.from_url(broker.url).llen(queue_for("Nowhere-DB")) == 0

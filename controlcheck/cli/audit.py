@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..audit import AuditOptions, run_audit, summary_lines
+from ..audit import AuditOptions, AuditResult, run_audit, summary_lines
 from ..inventory import load_inventory
 from ..progress import collection_progress
 from ..reports import format_names
@@ -18,6 +18,11 @@ from .common import (concurrency_option, exit_code_for, fail_on_option, handle_e
 def run_and_summarise(options: AuditOptions) -> int:
     """Run one audit with a progress bar, print what was not collected and the summary;
     returns the exit code."""
+    return audit_and_summarise(options)[0]
+
+
+def audit_and_summarise(options: AuditOptions) -> tuple[int, AuditResult]:
+    """``run_and_summarise``, returning the audit's result beside the exit code."""
     total = len(load_inventory(options.inventory).assets)
     with collection_progress(total, "auditing") as progress:
         result = run_audit(options, progress=progress)
@@ -29,7 +34,7 @@ def run_and_summarise(options: AuditOptions) -> int:
         click.echo(f"collection errors are in each asset's facts document under {result.facts_dir}", err=True)
     for line in summary_lines(result):
         click.echo(line)
-    return exit_code_for(result.results["findings"], options.fail_on, bool(result.assets_not_collected))
+    return exit_code_for(result.results["findings"], options.fail_on, bool(result.assets_not_collected)), result
 
 
 @click.command("audit")

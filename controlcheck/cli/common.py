@@ -92,8 +92,23 @@ def risks_option(help: str = "risk register YAML replacing the built-in one (or 
     return click.option("--risks", "risks_path", type=click.Path(path_type=Path), help=help)
 
 
+DEMO_DB = Path("controlcheck-demo") / "controlcheck.db"
+
+
+def history_db(db: str | None) -> str | Path:
+    """The ``--db`` to open: the one given; else ./controlcheck-out's (where ``audit`` writes by
+    default) when it exists; else ./controlcheck-demo's after a ``controlcheck demo``, so the
+    commands the demo suggests work without flags."""
+    if db is not None:
+        return db
+    if not DEFAULT_DB.exists() and DEMO_DB.exists():
+        return DEMO_DB
+    return DEFAULT_DB
+
+
 def db_option(help: str = f"run history: an SQLite file, sqlite:///path or postgresql://user@host/db (default: "
-                          f"./{DEFAULT_DB}, where 'controlcheck audit --out DIR' writes DIR/controlcheck.db)"):
+                          f"./{DEFAULT_DB}, else ./{DEMO_DB} after 'controlcheck demo'; 'controlcheck audit --out "
+                          "DIR' writes DIR/controlcheck.db)"):
     return click.option("--db", "db", default=None, metavar="PATH|URL", help=help)
 
 

@@ -11,8 +11,8 @@ from ..audit import AuditOptions
 from ..lab import fleet as lab_fleet
 from ..outcome import EXIT_FAILING, EXIT_OK
 from ..reports import get_format
-from .audit import run_and_summarise
-from .common import handle_errors
+from .audit import audit_and_summarise
+from .common import handle_errors, history_db
 
 DEFAULT_LAB_DIR = Path("controlcheck-lab")
 
@@ -61,21 +61,49 @@ def lab_status(folder: Path) -> None:
         click.echo(f"  {name:<20} {where}")
 
 
+NEXT_COMMANDS = ("controlcheck trend", "controlcheck risks", "controlcheck cai --by owner", "controlcheck diff",
+                 "controlcheck report --format pdf -o report.pdf")
+
+
 @click.command("demo")
 @click.option("--out", "out_dir", default="controlcheck-demo", show_default=True, type=click.Path(path_type=Path))
 @handle_errors
 def demo_command(out_dir: Path) -> None:
-    """Start the lab, audit it with every report, print where the HTML report is, stop the lab."""
+    """Start the lab with whatever parts this machine can run, audit it with every report (HTML,
+    PDF, XLSX, ...), stop the lab. Run it twice: the lab fixes part of a router between runs, so
+    the trend, diff and finding age move."""
     out_dir = out_dir.resolve()
-    click.echo("starting the demo lab on 127.0.0.1 ...", err=True)
-    with lab_fleet.Fleet(out_dir / "lab") as fleet:
+    second = lab_fleet.has_complete_run(out_dir / "controlcheck.db")
+    click.echo("starting the demo lab on 127.0.0.1 ..." + (" (this run: the lab has remediated rtr-branch-07)"
+                                                          if second else ""), err=True)
+    with lab_fleet.Fleet(out_dir / "lab", remediated=second) as fleet:
         for note in fleet.notes:
             click.echo(f"note: {note}", err=True)
-        code = run_and_summarise(AuditOptions(inventory=fleet.inventory, out_dir=out_dir))
-    html = out_dir / get_format("html").file_name
-    click.echo(f"\nHTML report: {html}" if html.exists() else f"\nreports: {out_dir}")
-    click.echo(f"run it again to see a trend: controlcheck demo; history: controlcheck trend --db "
-               f"{out_dir / 'controlcheck.db'}")
+        assets = set(fleet.describe()["devices"])
+        click.echo("weak or incomplete on purpose:", err=True)
+        for asset_id, why in lab_fleet.ON_PURPOSE.items():
+            if asset_id in assets:
+                click.echo(f"  {asset_id}: {why}", err=True)
+        code, result = audit_and_summarise(AuditOptions(inventory=fleet.inventory, out_dir=out_dir))
+    for asset_id, what in lab_fleet.THIS_MACHINE.items():
+        gaps = result.collection_errors.get(asset_id)
+        if gaps:
+            click.echo(f"gaps that come from this machine ({asset_id}, {what}): " + "; ".join(gaps[:3])
+                       + (f" (+{len(gaps) - 3} more)" if len(gaps) > 3 else ""))
+    for name in ("html", "pdf"):
+        path = out_dir / get_format(name).file_name
+        if path.exists():
+            click.echo(f"{name.upper()} report: {path}")
+    click.echo(f"treatment requests: {out_dir / 'treatment'}")
+    db = out_dir / "controlcheck.db"
+    # the commands find the demo's history by themselves from this folder (cli/common.history_db)
+    flag = "" if Path(history_db(None)).resolve() == db else f" --db {db}"
+    click.echo("next:")
+    for command in NEXT_COMMANDS:
+        click.echo(f"  {command}{flag}")
+    if not second:
+        click.echo("run 'controlcheck demo' again: the lab remediates rtr-branch-07 first, so trend, diff and finding "
+                   "age show the change")
     # The demo's fleet has weak devices on purpose: failing findings are its point, not an error.
     sys.exit(EXIT_OK if code in (EXIT_OK, EXIT_FAILING) else code)
 

@@ -15,7 +15,8 @@ from ..reports import ReportInput, format_names, get_format
 from ..reports.evidence import read_manifest, verify_bundle
 from ..risk import assess_results, load_results
 from ..store import RunStore, resolve_db
-from .common import EXIT_FAILING, db_option, handle_errors, risks_option, text_or_json_option, write_output
+from .common import (EXIT_FAILING, db_option, handle_errors, history_db, risks_option, text_or_json_option,
+                     write_output)
 
 
 @click.command("report")
@@ -49,7 +50,7 @@ def report_command(db: str | None, run: str | None, results_path: Path | None, r
     else:
         if risks_path is not None:
             raise InputError("--risks applies to --results; a stored run keeps the assessment it was made with")
-        with RunStore(resolve_db(db), create=False) as store:
+        with RunStore(resolve_db(history_db(db)), create=False) as store:
             data = ReportInput(**store.report_data(run or "latest"))
             if data.history:
                 data.ages = ages_from_store(store, data.history[-1]["id"])
@@ -78,7 +79,7 @@ def _cai(value) -> str:
 @handle_errors
 def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
     """CAI and finding counts per stored run, oldest first."""
-    with RunStore(resolve_db(db), create=False) as store:
+    with RunStore(resolve_db(history_db(db)), create=False) as store:
         history = store.history(limit)
         incomplete = store.incomplete_runs(all_runs=True)
     if fmt == "json":
@@ -102,15 +103,16 @@ def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
 
 
 @click.command("diff")
-@click.argument("run_a")
-@click.argument("run_b")
+@click.argument("run_a", required=False, default="previous")
+@click.argument("run_b", required=False, default="latest")
 @db_option()
 @text_or_json_option()
 @handle_errors
 def diff_command(run_a: str, run_b: str, db: str | None, fmt: str) -> None:
-    """What changed from RUN_A to RUN_B (ids, 'latest' or 'previous'): findings newly failing
+    """What changed from RUN_A to RUN_B (ids, 'latest' or 'previous'; default: previous to
+    latest): findings newly failing
     and newly passing, new and vanished assets, and the CAI."""
-    with RunStore(resolve_db(db), create=False) as store:
+    with RunStore(resolve_db(history_db(db)), create=False) as store:
         d = store.diff(run_a, run_b)
     if fmt == "json":
         click.echo(json.dumps(d, indent=2))

@@ -12,7 +12,8 @@ from ..risk.cai import GROUPINGS
 from ..risk.text import cai_table, risks_table
 from ..risk.treatment import DEPARTMENTS, request_file_name, requests_for
 from ..store import RunStore, resolve_db
-from .common import db_option, handle_errors, output_option, risks_option, text_or_json_option, write_output
+from .common import (db_option, handle_errors, history_db, output_option, risks_option, text_or_json_option,
+                     write_output)
 
 
 def _results_option():
@@ -32,7 +33,7 @@ def _assessment(results_path: Path | None, risks_path: Path | None, db: str | No
     if results_path is not None:
         results = load_results(results_path)
     else:
-        with RunStore(resolve_db(db), create=False) as store:
+        with RunStore(resolve_db(history_db(db)), create=False) as store:
             results = store.get_run(run)["results"]
     return assess_results(results, risks_path)
 

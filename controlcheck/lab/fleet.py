@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,26 @@ SNMP_DEVICES = {
     "prn-branch-07": (LAB_DATA / "prn-branch-07.snmprec", "snmp_generic", "printer", "Branch-07", "exposed"),
 }
 STATE_FILE = "state.json"
+
+# What the demo fleet gets wrong on purpose (the demo prints it, so nobody mistakes it for a
+# fault of the tool or of this machine). Asset id -> why.
+ON_PURPOSE = {
+    "rtr-branch-07": "a neglected branch router (telnet, SSH 1, default SNMP communities, cleartext passwords); "
+                     "from the second demo run the lab has fixed SSH and SNMP on it, the passwords stay",
+    "fw-lab-02": "a training-room ASA left open (telnet and ASDM from anywhere, permit ip any any)",
+    "pbx-branch-02": "a weak Asterisk PBX (guest SIP calls, default secrets, open international dialling)",
+    "lnx-wks-weak": "a weak Linux kiosk whose audit account may not run sudo: some facts cannot be read "
+                    "(error findings, never passes)",
+    "WKS-AGENT-117": "a weak Windows workstation audited without elevation: secedit and auditpol are refused "
+                     "(error findings)",
+    "ups-branch-07": "an APC rack PDU filed in the inventory as a UPS: it has no battery, so its UPS facts are "
+                     "errors (the collector recognises the PDU and says so)",
+    "ups-hq-02": "a UPS on an agent that also answers the default community 'public', recorded from a real unit "
+                 "whose values are partly out of range (not recorded, an error says so)",
+    "prn-branch-07": "a branch printer answering the default community 'public'",
+}
+# An asset that is this machine (the real sshd): its gaps come from the machine, not the lab.
+THIS_MACHINE = {"srv-linux-local": "this machine, reached through a real OpenSSH sshd on 127.0.0.1"}
 
 
 def default_devices_root() -> Path:
@@ -67,11 +88,12 @@ def _site(name: str) -> str:
 
 class Fleet:
     def __init__(self, folder: Path, devices_root: Path | None = None, with_snmp: bool = True,
-                 with_sshd: bool = True):
+                 with_sshd: bool = True, remediated: bool = False):
         self.folder = Path(folder).resolve()
         self.devices_root = devices_root or default_devices_root()
         self.with_snmp = with_snmp
         self.with_sshd = with_sshd and find_sshd() is not None
+        self.remediated = remediated
         self.sim: SshSimulator | None = None
         self.snmp_agents: dict = {}
         self.sshd: RealSshd | None = None
@@ -95,38 +117,60 @@ class Fleet:
             raise
 
     def _start(self) -> "Fleet":
-        self.sim = SshSimulator(self.device_dirs(), key_dir=self.folder / "hostkeys").start()
+        self.sim = SshSimulator(self.device_dirs(), key_dir=self.folder / "hostkeys", remediated=self.remediated).start()
         known_hosts = self.folder / "known_hosts"
         lines = [self.sim.known_hosts_line(n) for n in self.sim.devices]
         assets: list[LabAsset] = sim_assets(self.sim, self.folder, sites={n: _site(n) for n in self.sim.devices})
         for asset in assets:
             asset.owner = "IT"
         if self.with_sshd:
-            self.sshd = RealSshd(self.folder / "sshd").start()
+            sshd = RealSshd(self.folder / "sshd")
+            try:
+                self.sshd = sshd.start()
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                # a half-installed sshd (no host keys, no privilege separation user...) must not
+                # stop the rest of the demo: it runs without the real server and says why
+                sshd.stop()
+                self.sshd = None
+                self.notes.append(f"left out: the real Linux server (OpenSSH sshd is installed but did not start: "
+                                  f"{' '.join(str(exc).split())[:300]})")
+        else:
+            self.notes.append("left out: the real Linux server (OpenSSH sshd is not installed on this machine)")
+        if self.sshd is not None:
             lines.append(self.sshd.known_hosts.read_text().strip())
             assets.append(LabAsset(
                 id="srv-linux-local", kind="server", platform="linux", ssh={"port": self.sshd.port},
                 credential={"username": self.sshd.username, "key_file": str(self.sshd.client_key)},
                 site="HQ", owner="IT", tags=["real-host"]))
-        else:
-            self.notes.append("OpenSSH sshd is not installed: the lab has no real Linux workstation")
         if self.with_snmp:
-            from .snmplab import SnmpSim
-            for agent in ("secure", "exposed"):
-                members = {n: spec[0] for n, spec in SNMP_DEVICES.items() if spec[4] == agent}
-                if agent == "exposed":
-                    members["public"] = LAB_DATA / "prn-branch-07.snmprec"
-                (self.folder / f"snmpsim-{agent}").mkdir(exist_ok=True)
-                self.snmp_agents[agent] = SnmpSim(members, workdir=self.folder / f"snmpsim-{agent}").start()
-            for name, (_, platform, kind, site, agent) in SNMP_DEVICES.items():
-                secret = write_secret(self.folder / "secrets", f"{name}.community", name)
-                assets.append(LabAsset(id=name, kind=kind, platform=platform, snmp={
-                    "port": self.snmp_agents[agent].port, "version": "2c", "timeout": 2, "retries": 1},
-                    snmp_credential={"community_file": str(secret)}, site=site,
-                    owner="Facilities" if kind == "ups" else "IT"))
+            try:
+                self._start_snmp(assets)
+            except (RuntimeError, OSError, ImportError) as exc:
+                for agent in self.snmp_agents.values():
+                    agent.cleanup()
+                self.snmp_agents = {}
+                assets[:] = [a for a in assets if a.id not in SNMP_DEVICES]
+                self.notes.append(f"left out: the SNMP UPS and printers (snmpsim did not start: "
+                                  f"{' '.join(str(exc).split())[:300]})")
         known_hosts.write_text("\n".join(lines) + "\n", encoding="ascii")
         write_inventory(self.inventory, assets, known_hosts=known_hosts)
         return self
+
+    def _start_snmp(self, assets: list[LabAsset]) -> None:
+        from .snmplab import SnmpSim
+
+        for agent in ("secure", "exposed"):
+            members = {n: spec[0] for n, spec in SNMP_DEVICES.items() if spec[4] == agent}
+            if agent == "exposed":
+                members["public"] = LAB_DATA / "prn-branch-07.snmprec"
+            (self.folder / f"snmpsim-{agent}").mkdir(exist_ok=True)
+            self.snmp_agents[agent] = SnmpSim(members, workdir=self.folder / f"snmpsim-{agent}").start()
+        for name, (_, platform, kind, site, agent) in SNMP_DEVICES.items():
+            secret = write_secret(self.folder / "secrets", f"{name}.community", name)
+            assets.append(LabAsset(id=name, kind=kind, platform=platform, snmp={
+                "port": self.snmp_agents[agent].port, "version": "2c", "timeout": 2, "retries": 1},
+                snmp_credential={"community_file": str(secret)}, site=site,
+                owner="Facilities" if kind == "ups" else "IT"))
 
     def stop(self) -> None:
         if self.sim is not None:
@@ -240,6 +284,16 @@ def main(argv: list[str] | None = None) -> int:
             pass
     (args.dir / STATE_FILE).unlink(missing_ok=True)
     return 0
+
+
+def has_complete_run(db: Path) -> bool:
+    """Whether a demo history already holds a finished audit (the next demo run remediates)."""
+    if not Path(db).exists():
+        return False
+    from ..store import RunStore
+
+    with RunStore(db, create=False) as store:
+        return bool(store.history(limit=1))
 
 
 if __name__ == "__main__":

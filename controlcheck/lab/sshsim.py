@@ -15,6 +15,8 @@ Each simulated device is a folder ``fixtures/devices/<platform>/<case>/`` with a
                           # (default for ios/asa: the running and startup configs)
     commands:
       "show running-config": show_running-config.txt
+    remediated:           # the outputs once the demo lab has "fixed" the device (its second run)
+      "show running-config": show_running-config.remediated.txt
     exit_status: {}       # exec mode: command -> exit status
     behaviour:            # faults for tests
       hang: ["show version"]  # never answer these commands (no prompt, no exit status)
@@ -87,13 +89,18 @@ class SimDevice:
     port: int = 0
 
     @classmethod
-    def load(cls, folder: Path) -> "SimDevice":
+    def load(cls, folder: Path, remediated: bool = False) -> "SimDevice":
+        """``remediated``: answer with the outputs of the device's ``remediated:`` mapping
+        (command -> file) where it has one: the demo's second run, after the lab "fixed" it."""
         spec = load_yaml(folder / "device.yaml") or {}
+        commands = {str(k): str(v) for k, v in (spec.get("commands") or {}).items()}
+        if remediated:
+            commands.update({str(k): str(v) for k, v in (spec.get("remediated") or {}).items()})
         return cls(
             name=str(spec.get("hostname") or folder.name), folder=folder, mode=spec.get("mode", "exec"),
             cli_style=spec.get("cli_style", "ios"), username=str(spec.get("username", "audit")),
             password=spec.get("password"), enable_secret=spec.get("enable_secret"),
-            commands={str(k): str(v) for k, v in (spec.get("commands") or {}).items()},
+            commands=commands,
             exit_status={str(k): int(v) for k, v in (spec.get("exit_status") or {}).items()},
             behaviour=dict(spec.get("behaviour") or {}),
             authorized_keys=list(spec.get("authorized_keys") or []),
@@ -161,10 +168,11 @@ class _DeviceServer(paramiko.ServerInterface):
 class SshSimulator:
     """Serve devices over SSH on loopback, one port per device; a context manager."""
 
-    def __init__(self, device_dirs: list[Path], key_dir: Path | None = None, ports: dict[str, int] | None = None):
+    def __init__(self, device_dirs: list[Path], key_dir: Path | None = None, ports: dict[str, int] | None = None,
+                 remediated: bool = False):
         self.devices: dict[str, SimDevice] = {}
         for folder in device_dirs:
-            device = SimDevice.load(Path(folder))
+            device = SimDevice.load(Path(folder), remediated=remediated)
             if device.name in self.devices:
                 raise ValueError(f"two simulated devices are named {device.name!r}")
             self.devices[device.name] = device

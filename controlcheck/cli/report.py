@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..risk.age import ages_from_store
+from ..risk.age import age_lines, ages_from_store
 from ..reports import ReportInput, format_names, get_format
 from ..reports.evidence import read_manifest, verify_bundle
 from ..risk import assess_results, load_results
@@ -82,8 +82,10 @@ def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
     with RunStore(resolve_db(history_db(db)), create=False) as store:
         history = store.history(limit)
         incomplete = store.incomplete_runs(all_runs=True)
+        ages = ages_from_store(store)
     if fmt == "json":
-        click.echo(json.dumps({"runs": history, "incomplete": incomplete}, indent=2))
+        indicators = {k: ages[k] for k in ("overall", "by_owner", "by_severity")}
+        click.echo(json.dumps({"runs": history, "incomplete": incomplete, "finding_age": indicators}, indent=2))
         return
     if not history:
         click.echo("no complete run stored yet")
@@ -97,6 +99,8 @@ def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
             click.echo(f"{h['id']:>5}  {h['started_at']:<20}  {_cai(h['cai']):>5}  {change:>6}  {h['assets'] or 0:>6}  "
                        f"{c.get('pass', 0):>6}  {c.get('fail', 0):>6}  {c.get('error', 0):>6}  {c.get('waived', 0):>6}")
             prev = h["cai"] if h["cai"] is not None else prev
+        for line in age_lines(ages):
+            click.echo(line)
     for r in incomplete:
         click.echo(f"run {r['id']} (started {r['started_at']}) is {r['status']}: {r['reason']}; "
                    f"{r['assets_recorded']} assets were collected")

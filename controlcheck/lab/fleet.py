@@ -153,7 +153,8 @@ class Fleet:
                 self.notes.append(f"left out: the SNMP UPS and printers (snmpsim did not start: "
                                   f"{' '.join(str(exc).split())[:300]})")
         known_hosts.write_text("\n".join(lines) + "\n", encoding="ascii")
-        write_inventory(self.inventory, assets, known_hosts=known_hosts)
+        write_inventory(self.inventory, assets, known_hosts=known_hosts,
+                        settings={"organisation": "Example Contact Centre (demo lab)"})
         return self
 
     def _start_snmp(self, assets: list[LabAsset]) -> None:

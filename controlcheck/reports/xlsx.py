@@ -106,6 +106,9 @@ def build_workbook(data: ReportInput) -> Workbook:
                               ", ".join(sorted({x["asset_id"] for x in r.get("failing") or []})),
                               f"{r.get('risk_source', '')} exploiting {r.get('vulnerability', '')}: {r.get('threat', '')}",
                               r.get("note", "")])
+        for r in assessment.get("not_assessed") or []:      # listed apart: no rating, no count
+            risk_rows.append([r["id"], r["title"], r.get("asset_class", ""), r.get("owner", ""), None, None, None, "",
+                              None, None, "", 0, 0, 0, 0, "not-assessed", "", "", "", r["reason"]])
         _sheet(wb, "Risks", ["risk", "title", "asset class", "owner", "likelihood", "impact", "inherent",
                              "inherent rating", "effectiveness %", "residual", "residual rating", "pass", "fail",
                              "error", "waived", "evidence", "controls", "failing assets", "statement", "note"],
@@ -119,12 +122,33 @@ def build_workbook(data: ReportInput) -> Workbook:
                                  ("pass", "fail", "error", "waived", "skip", "weighted_pass", "weighted_total"))])
         _sheet(wb, "CAI", ["breakdown", "group", "CAI", "pass", "fail", "error", "waived", "skip", "weighted pass",
                            "weighted total"], cai_rows)
+    if data.ages and data.ages.get("runs"):
+        _age_sheets(wb, data.ages)
     if data.history:
         _sheet(wb, "Trend", ["run", "started", "CAI", "assets", "pass", "fail", "error", "waived"],
                [[h["id"], h.get("started_at"), h.get("cai"), h.get("assets"),
                  *((h.get("counts") or {}).get(k, 0) for k in ("pass", "fail", "error", "waived"))]
                 for h in data.history])
     return wb
+
+
+def _age_sheets(wb: Workbook, ages: dict) -> None:
+    """Key risk indicators (overall, by department, by severity) and each finding's age or
+    time to remediate, from the run history (docs/risk-method.md)."""
+    rows = []
+    for scope, groups in (("overall", {"overall": ages["overall"]}), ("department", ages["by_owner"]),
+                          ("severity", ages["by_severity"])):
+        for key, g in groups.items():
+            rows.append([scope, key, g["failing"], g["older_than_30"], g["older_than_90"], g["fixed"],
+                         g["median_days_to_fix"]])
+    _sheet(wb, "Finding age KRI", ["breakdown", "group", "failing", "older than 30 days", "older than 90 days",
+                                   "fixed", "median days to remediate"], rows)
+    items = [[f["asset_id"], f["control_id"], f["severity"], "failing", f["first_seen_run"], f["first_seen"],
+              f["age_days"], None, None] for f in ages["failing"]]
+    items += [[f["asset_id"], f["control_id"], f["severity"], "fixed", f["first_seen_run"], f["first_seen"], None,
+               f["fixed_run"], f["days_to_fix"]] for f in ages["fixed"]]
+    _sheet(wb, "Finding age", ["asset", "control", "severity", "state", "first seen failing (run)",
+                               "first seen failing", "age days", "fixed in run", "days to remediate"], items)
 
 
 class XlsxReport(ReportFormat):

@@ -20,6 +20,8 @@ import datetime as dt
 import statistics
 from typing import Any, Iterable
 
+from ..vocabulary import SEVERITY_RANK
+
 THRESHOLDS_DAYS = (30, 90)
 UNASSIGNED = "(unassigned)"
 
@@ -99,7 +101,8 @@ def finding_ages(runs: list[dict]) -> dict:
             g["_fix_days"].append(item["days_to_fix"])
     return {"runs": len(runs), "failing": failing, "fixed": fixed, "overall": _finish(overall),
             "by_owner": {k: _finish(v) for k, v in sorted(by_owner.items())},
-            "by_severity": {k: _finish(v) for k, v in by_severity.items()}}
+            "by_severity": {k: _finish(by_severity[k]) for k in sorted(
+                by_severity, key=lambda k: -SEVERITY_RANK.get(k, -1))}}
 
 
 def history_runs(store: Any, upto_run_id: int | None = None) -> Iterable[dict]:
@@ -129,3 +132,17 @@ def duration_text(days: float | None) -> str:
     if hours >= 1:
         return f"{hours:.0f} h"
     return f"{max(0, round(hours * 60))} min"
+
+
+def age_lines(ages: dict) -> list[str]:
+    """The key risk indicators as terminal lines (``controlcheck trend``)."""
+    if not ages.get("runs"):
+        return []
+    o = ages["overall"]
+    lines = [f"finding age: {o['failing']} failing, {o['older_than_30']} older than 30 days, {o['older_than_90']} older "
+             f"than 90 days; {o['fixed']} fixed, median time to remediate {duration_text(o['median_days_to_fix'])}"]
+    for title, groups in (("by department", ages["by_owner"]), ("by severity", ages["by_severity"])):
+        lines.append(f"  {title}: " + "; ".join(
+            f"{k} {g['failing']} failing ({g['older_than_30']} >30 d, {g['older_than_90']} >90 d), median fix "
+            f"{duration_text(g['median_days_to_fix'])}" for k, g in groups.items()))
+    return lines

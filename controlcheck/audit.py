@@ -189,6 +189,14 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
                                           for d in collected.documents if d.get("errors")})
 
 
+def has_complete_run(db: Path) -> bool:
+    """Whether the history at ``db`` holds a finished audit (the demo's second run remediates)."""
+    if not Path(db).exists():
+        return False
+    with RunStore(db, create=False) as store:
+        return bool(store.history(limit=1))
+
+
 def write_reports(out_dir: Path, names: list[str], data: ReportInput) -> dict[str, Path]:
     """Each format's report in the output folder under its ``file_name``."""
     written = {}

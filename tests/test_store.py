@@ -197,8 +197,9 @@ def test_trend_and_diff_over_two_runs(tmp_path):
 
     code, out, err = run_cli("trend", "--db", str(db))
     assert code == 0, err
-    rows = [line.split() for line in out.splitlines()[1:]]
+    rows = [line.split() for line in out.splitlines()[1:] if line.split()[0].isdigit()]
     assert [r[0] for r in rows] == [str(a), str(b)] and rows[1][2] == "55.5"
+    assert "finding age:" in out and "median time to remediate" in out
     code, out, _ = run_cli("trend", "--db", f"sqlite:///{db}", "--format", "json")
     assert [r["id"] for r in json.loads(out)["runs"]] == [a, b]
     code, out, err = run_cli("diff", str(a), str(b), "--db", str(db))

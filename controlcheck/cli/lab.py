@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..audit import AuditOptions
+from ..audit import AuditOptions, has_complete_run
 from ..lab import fleet as lab_fleet
 from ..outcome import EXIT_FAILING, EXIT_OK
 from ..reports import get_format
@@ -73,7 +73,7 @@ def demo_command(out_dir: Path) -> None:
     PDF, XLSX, ...), stop the lab. Run it twice: the lab fixes part of a router between runs, so
     the trend, diff and finding age move."""
     out_dir = out_dir.resolve()
-    second = lab_fleet.has_complete_run(out_dir / "controlcheck.db")
+    second = has_complete_run(out_dir / "controlcheck.db")
     click.echo("starting the demo lab on 127.0.0.1 ..." + (" (this run: the lab has remediated rtr-branch-07)"
                                                           if second else ""), err=True)
     with lab_fleet.Fleet(out_dir / "lab", remediated=second) as fleet:

@@ -287,15 +287,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def has_complete_run(db: Path) -> bool:
-    """Whether a demo history already holds a finished audit (the next demo run remediates)."""
-    if not Path(db).exists():
-        return False
-    from ..store import RunStore
-
-    with RunStore(db, create=False) as store:
-        return bool(store.history(limit=1))
-
-
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,6 +14,7 @@ import os
 
 from celery import Celery
 
+from ..errors import InputError
 from .payload import run_payload
 
 TASK_NAME = "controlcheck.collect_asset"
@@ -23,7 +24,11 @@ RESULT_EXPIRES = 24 * 3600               # results nobody fetched (a coordinator
 
 def make_app(broker: str, visibility_timeout: float | None = None, base_dir: str | None = None) -> Celery:
     vt = float(visibility_timeout or os.environ.get("CONTROLCHECK_VISIBILITY_TIMEOUT") or DEFAULT_VISIBILITY_TIMEOUT)
-    backend = broker if broker.startswith(("redis://", "rediss://")) else "rpc://"
+    backend = os.environ.get("CONTROLCHECK_RESULT_BACKEND") or broker
+    if not backend.startswith(("redis://", "rediss://")):
+        # the coordinator reads results as they finish from a key-value store (one MGET per look)
+        raise InputError(f"the celery engine keeps results in Redis: with the broker {broker.split('@')[-1]!r} set "
+                         "CONTROLCHECK_RESULT_BACKEND=redis://host:6379/1 (for coordinator and workers)")
     app = Celery("controlcheck", broker=broker, backend=backend, set_as_current=False)
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],

@@ -54,7 +54,8 @@ class CeleryEngine:
             try:
                 client.ping()
             except Exception as exc:
-                raise EnvironmentStopped(f"cannot reach the result store {_hide(self.broker)}: {_reason(exc)}") from None
+                raise EnvironmentStopped(f"cannot reach the result store {_hide(str(self.app.conf.result_backend))}: "
+                                         f"{_reason(exc)}") from None
 
     # -- collect ----------------------------------------------------------------------------
     def collect(self, inventory: Inventory, out_dir: Path, concurrency: int | None = None,

@@ -116,8 +116,7 @@ def _environment_fails_the_run(store: RunStore, run_id: int) -> Iterator[None]:
 
 def _store_collected(store: RunStore, run_id: int, facts_dir: Path) -> list[dict]:
     documents = load_facts(facts_dir) if any(facts_dir.glob("*.json")) else []
-    for doc in documents:
-        store.add_facts(run_id, doc, facts_dir / f"{doc['asset']['id']}.json")
+    store.add_facts_many(run_id, [(doc, facts_dir / f"{doc['asset']['id']}.json") for doc in documents])
     return documents
 
 

@@ -461,7 +461,19 @@ class RunStore:
         """Record one asset's facts document as it is written (so an interrupted run still
         lists what it collected) and its evidence in the evidence index. Recording an asset
         again replaces it."""
+        self.add_facts_many(run_id, [(facts_doc, facts_path)])
+
+    @_database_errors
+    def add_facts_many(self, run_id: int, items: list[tuple[dict, str | os.PathLike | None]]) -> None:
+        """:meth:`add_facts` for many documents in one transaction (one commit, so one sync
+        to disk, instead of one per asset: 30 ms each on SQLite)."""
         self._require_run(run_id)
+        with self._engine.begin() as conn:
+            for facts_doc, facts_path in items:
+                self._add_facts(conn, run_id, facts_doc, facts_path)
+
+    @staticmethod
+    def _add_facts(conn, run_id: int, facts_doc: dict, facts_path: str | os.PathLike | None) -> None:
         asset = facts_doc.get("asset") or {}
         asset_id = str(asset.get("id"))
         sha = None
@@ -472,21 +484,20 @@ class RunStore:
             with contextlib.suppress(OSError):
                 sha = hashlib.sha256(p.read_bytes()).hexdigest()
         evidence = {str(ev.get("id")): ev for ev in facts_doc.get("evidence") or []}
-        with self._engine.begin() as conn:
-            for table in (assets_t, evidence_t):
-                conn.execute(table.delete().where(table.c.run_id == run_id, table.c.asset_id == asset_id))
-            conn.execute(assets_t.insert().values(
-                run_id=run_id, asset_id=asset_id, kind=asset.get("kind"), platform=asset.get("platform"),
-                site=asset.get("site"), owner=asset.get("owner"), address=asset.get("address"),
-                collected_at=facts_doc.get("collected_at"), facts_path=path_text, facts_sha256=sha,
-                errors=_dumps(facts_doc.get("errors") or [])))
-            if evidence:
-                conn.execute(evidence_t.insert(), [
-                    {"run_id": run_id, "asset_id": asset_id, "evidence_id": ev_id, "source": ev.get("source"),
-                     "sha256": ev.get("sha256"), "path": ev.get("path")} for ev_id, ev in evidence.items()])
-            if path_text is not None:
-                conn.execute(runs_t.update().where(runs_t.c.id == run_id, runs_t.c.facts_dir.is_(None))
-                             .values(facts_dir=str(Path(path_text).parent)))
+        for table in (assets_t, evidence_t):
+            conn.execute(table.delete().where(table.c.run_id == run_id, table.c.asset_id == asset_id))
+        conn.execute(assets_t.insert().values(
+            run_id=run_id, asset_id=asset_id, kind=asset.get("kind"), platform=asset.get("platform"),
+            site=asset.get("site"), owner=asset.get("owner"), address=asset.get("address"),
+            collected_at=facts_doc.get("collected_at"), facts_path=path_text, facts_sha256=sha,
+            errors=_dumps(facts_doc.get("errors") or [])))
+        if evidence:
+            conn.execute(evidence_t.insert(), [
+                {"run_id": run_id, "asset_id": asset_id, "evidence_id": ev_id, "source": ev.get("source"),
+                 "sha256": ev.get("sha256"), "path": ev.get("path")} for ev_id, ev in evidence.items()])
+        if path_text is not None:
+            conn.execute(runs_t.update().where(runs_t.c.id == run_id, runs_t.c.facts_dir.is_(None))
+                         .values(facts_dir=str(Path(path_text).parent)))
 
     @_database_errors
     def finish_run(self, run_id: int, results: dict, assessment: dict | None = None) -> None:

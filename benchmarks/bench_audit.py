@@ -1,0 +1,170 @@
+"""One end-to-end ``audit`` of a mixed simulated fleet: stage timings and peak memory.
+
+    python benchmarks/bench_audit.py [--ssh 600] [--ups 400] [--concurrency 48]
+
+600 Cisco IOS routers served by our SSH device simulator (each its own port and host
+key, login in user EXEC then enable, the collector's five commands) and 400 UPS agents
+served by one snmpsim with a real UPS-MIB recording under 400 communities, all on
+127.0.0.1; the labs run in their own processes and are started before the clock. The
+audit is ``audit.run_audit`` as ``controlcheck audit`` runs it (collect, store, check,
+assess, every audit report, treatment requests), with each stage timed by wrapping the
+functions ``run_audit`` calls.
+
+Peak memory is sampled every 0.2 s as the sum of the resident sizes of this process
+and its descendants (collection workers and their fork server), the labs excluded.
+Prints figures; no assertion (target on two cores: under 60 s and under 0.5 MiB per
+asset for 600 SSH + 400 SNMP)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from simfleet import start_ios_fleet  # noqa: E402
+
+from controlcheck import audit as audit_module  # noqa: E402
+from controlcheck.lab.inventory import LabAsset, write_inventory, write_secret  # noqa: E402
+from controlcheck.lab.snmplab import SnmpSim  # noqa: E402
+
+RECORDING = "UPS/eaton-93e-80"
+
+
+def descendants_rss_mib(root: int, exclude: set[int]) -> float:
+    """Resident MiB of ``root`` and every process below it, except ``exclude`` (and theirs)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children[int(fields[1])].append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in exclude:
+            continue
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total / 2**20
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, exclude: set[int]):
+        super().__init__(daemon=True)
+        self.exclude = exclude
+        self.peak = 0.0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            self.peak = max(self.peak, descendants_rss_mib(os.getpid(), self.exclude))
+
+
+class StageClock:
+    """Wraps the functions run_audit calls, so each stage's wall time is known."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def wrap(self, name: str, fn):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - start
+        return timed
+
+    def install(self) -> None:
+        for attr, stage in (("_store_collected", "store facts"), ("run_check", "check"), ("assess", "assess"),
+                            ("write_reports", "reports"), ("write_treatment", "treatment")):
+            setattr(audit_module, attr, self.wrap(stage, getattr(audit_module, attr)))
+        make_engine = audit_module.make_engine
+
+        def timed_engine(*args, **kwargs):
+            engine = make_engine(*args, **kwargs)
+            engine.collect = self.wrap("collect", engine.collect)
+            return engine
+        audit_module.make_engine = timed_engine
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ssh", type=int, default=600)
+    parser.add_argument("--ups", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=48)
+    args = parser.parse_args()
+    total = args.ssh + args.ups
+    with open("/proc/loadavg") as fh:
+        print(f"load average at start: {fh.read().split()[:3]}; cores: {len(os.sched_getaffinity(0))}")
+    with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        fleet = start_ios_fleet(args.ssh, work, prefix="rtr")
+        sim = SnmpSim(workdir=work / "snmpsim")
+        communities = [f"ups-{i:04d}" for i in range(args.ups)]
+        sim.add_copies(RECORDING, communities)
+        try:
+            with sim:
+                print(f"labs ready in {time.perf_counter() - t0:.1f} s ({args.ssh} SSH devices, "
+                      f"{args.ups} SNMP agents)", flush=True)
+                assets = fleet.assets()
+                for i, community in enumerate(communities):
+                    secret = write_secret(work / "secrets", community, community)
+                    assets.append(LabAsset(id=community, kind="ups", platform="ups_rfc1628",
+                                           snmp={"port": sim.port, "version": "2c", "timeout": 5, "retries": 1},
+                                           snmp_credential={"community_file": str(secret)},
+                                           site=f"S{i % 5}"))
+                inventory = write_inventory(work / "inventory.yaml", assets, known_hosts=fleet.known_hosts)
+                clock = StageClock()
+                clock.install()
+                sampler = MemorySampler(exclude={fleet.process.pid, *sim_pids(sim)})
+                sampler.start()
+                start = time.perf_counter()
+                cpu = os.times()
+                result = audit_module.run_audit(audit_module.AuditOptions(
+                    inventory=inventory, out_dir=work / "out", concurrency=args.concurrency))
+                elapsed = time.perf_counter() - start
+                cpu_end = os.times()
+                sampler.stop.set()
+                sampler.join()
+        finally:
+            fleet.stop()
+    s = result.results["summary"]
+    own_cpu = (cpu_end.user - cpu.user) + (cpu_end.system - cpu.system)
+    print(f"audit of {total} assets ({args.ssh} SSH + {args.ups} SNMP, concurrency {args.concurrency}): "
+          f"{elapsed:.1f} s, {total / elapsed:.1f} assets/s; {s['findings']} findings "
+          f"({s['by_status']}); {len(result.assets_with_errors)} assets with collection errors")
+    for stage, seconds in clock.seconds.items():
+        print(f"  {stage:12s} {seconds:6.1f} s ({seconds / elapsed:5.1%})")
+    print(f"  CPU of this process {own_cpu:.1f} s (workers not included)")
+    print(f"peak memory (this process + collection workers): {sampler.peak:.0f} MiB, "
+          f"{sampler.peak / total:.2f} MiB per asset")
+    if result.assets_with_errors:
+        sample = sorted(result.collection_errors.items())[:3]
+        print(f"first collection errors: {sample}")
+    with open("/proc/loadavg") as fh:
+        print(f"load average at end: {fh.read().split()[:3]}")
+
+
+def sim_pids(sim) -> set[int]:
+    proc = getattr(sim, "proc", None) or getattr(sim, "_proc", None)
+    return {proc.pid} if proc is not None else set()
+
+
+if __name__ == "__main__":
+    main()

@@ -166,6 +166,15 @@ def test_octet_string_decoding_never_fails():
     assert decode_octets(b"\x93quoted\x94") == ("0x" + b"\x93quoted\x94".hex(), False)   # C1 controls
 
 
+def test_device_text_decoding_keeps_every_row_and_names_the_decoding():
+    from controlcheck.parsers.snmp_system import decode_text
+    assert decode_text("M\u00fcnchen".encode(), "cp1252") == ("M\u00fcnchen", "utf-8")
+    assert decode_text(b"\x93quoted\x94", "cp1252") == ("\u201cquoted\u201d", "cp1252")
+    assert decode_text(b"\x93quoted\x94", "latin-1")[1] == "latin-1+replaced"     # C1 controls shown as U+FFFD
+    assert decode_text(b"ok\x81\x01", "cp1252") == ("ok\ufffd\ufffd", "cp1252+replaced")
+    assert decode_text(b"Caf\xe9\x00\x00", "latin-1") == ("Caf\u00e9", "latin-1")
+
+
 def test_convert_noSuch_and_endOfMib_are_missing_values():
     from pysnmp.proto import rfc1902, rfc1905
 

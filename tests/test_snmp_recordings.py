@@ -274,16 +274,43 @@ def test_fortios_version_from_the_fortigate_mib_value():
 
 
 # -- hosts -------------------------------------------------------------------------------------
+def raw_column(recording: str, prefix: str) -> list[bytes]:
+    """The raw bytes of an OCTET STRING column, in index order, read from the recording file."""
+    rows = {}
+    for line in read_recording(recording).splitlines():
+        oid, _, rest = line.partition("|")
+        tag, _, value = rest.partition("|")
+        if oid.startswith(prefix + "."):
+            raw = bytes.fromhex(value) if tag == "4x" else value.encode("latin-1")
+            rows[tuple(int(x) for x in oid[len(prefix) + 1:].split("."))] = raw.rstrip(b"\x00")
+    return [rows[k] for k in sorted(rows)]
+
+
+@pytest.mark.slow
+def test_windows_cp1252_names_are_kept_and_say_how_they_were_read(docs):
+    """XP's first hrSWInstalledName holds cp1252 quotes (0x93/0x94): it used to be dropped, so
+    the installed-software list was one short."""
+    doc = docs["wks-winxp"]
+    first = fact(doc, "host.software")[0]
+    assert first["name"] == "Windows Driver Package - Nokia pccsmcfd \u201cLegacyDriver\u201d  (05/31/2"
+    assert first["decoded_as"] == "cp1252"
+    assert fact(doc, "snmp.decodings.hrSWInstalledName") == {"cp1252": 3}    # rows 1, 91, 132
+    assert not any("not text" in m or "not OCTET" in m for m in error_messages(doc))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("asset_id", ["srv-linux", "wks-win2003", "wks-winxp"])
 def test_host_resources_match_the_recording(docs, recs, asset_id):
     doc, rec = docs[asset_id], recs[asset_id]
-    installed = [v for _, v in column(rec, "1.3.6.1.2.1.25.6.3.1.2").values()]
+    code_page = "latin-1" if asset_id == "srv-linux" else "cp1252"
+    installed = raw_column(ASSETS[asset_id][2], "1.3.6.1.2.1.25.6.3.1.2")
     software = fact(doc, "host.software")
-    assert [s["name"] for s in software] == [v for v in installed if v is not None]
-    binary = sum(1 for v in installed if v is None)
-    if binary:
-        assert any(f"{binary} hrSWInstalledName value(s) are not text" in m for m in error_messages(doc))
+    assert len(software) == len(installed)          # no row lost to a legacy encoding
+    for entry, raw in zip(software, installed, strict=True):
+        try:
+            assert entry["name"] == raw.decode("utf-8") and "decoded_as" not in entry
+        except UnicodeDecodeError:
+            assert entry["name"] == raw.decode(code_page) and entry["decoded_as"] == code_page
     running = [v.strip() for _, v in column(rec, "1.3.6.1.2.1.25.4.2.1.2").values() if v and v.strip()]
     assert fact(doc, "host.processes") == list(dict.fromkeys(running))
     storage = fact(doc, "host.storage")

@@ -21,7 +21,14 @@ import asyncio
 from ..inventory import Asset
 from ..parsers.snmp_host import PRINTER_STATUS, endpoint_protection, process_names, software_entries
 from ..parsers.snmp_network import choose_chassis, index_key, interfaces
-from ..parsers.snmp_system import clean_text, first_line, fortios_version, parse_sys_descr
+from ..parsers.snmp_system import (
+    agent_code_page,
+    clean_text,
+    decode_text,
+    first_line,
+    fortios_version,
+    parse_sys_descr,
+)
 from ..vocabulary import HOST_KINDS, NETWORK_KINDS
 from .snmp import SYS_DESCR, SnmpCollector, SnmpReader, SystemInfo, WalkResult, set_if_absent
 
@@ -69,7 +76,9 @@ class SnmpGenericCollector(SnmpCollector):
                     set_if_absent(builder, f"host.os.{key}", parsed[f"host_{key}"], descr_ev)
             if parsed.get("os_name") == "Windows":
                 set_if_absent(builder, "host.os.name", "Windows", descr_ev)
-            await asyncio.gather(self._software(reader), self._processes(reader), self._storage(reader))
+            code_page = agent_code_page(parsed)
+            await asyncio.gather(self._software(reader, code_page), self._processes(reader, code_page),
+                                 self._storage(reader))
         elif asset.kind == "printer":
             await self._printer(reader)
 
@@ -121,20 +130,23 @@ class SnmpGenericCollector(SnmpCollector):
             set_if_absent(builder, "system.serial", serial, builder.evidence_id(f"snmp:{ENT_SERIAL}"))
 
     # -- hosts --------------------------------------------------------------------------------
-    async def _software(self, reader: SnmpReader) -> None:
+    async def _software(self, reader: SnmpReader, code_page: str) -> None:
         walk = await reader.walk(HR_SW_INSTALLED_NAME)
         if walk is None or not walk.complete:
             return
-        names = _texts(reader, walk, "hrSWInstalledName")
-        software = software_entries(names)
+        rows = _texts(reader, walk, "hrSWInstalledName", code_page)
+        software = software_entries([text for text, _ in rows])
+        for entry, (_text, decoding) in zip(software, rows, strict=True):
+            if decoding != "utf-8":
+                entry["decoded_as"] = decoding
         if walk.rows:
             reader.builder.set("host.software", software, evidence=reader.builder.evidence_id(f"snmp:{walk.prefix}"))
 
-    async def _processes(self, reader: SnmpReader) -> None:
+    async def _processes(self, reader: SnmpReader, code_page: str) -> None:
         walk = await reader.walk(HR_SW_RUN_NAME)
         if walk is None or not walk.complete or not walk.rows:
             return      # a partial list cannot show which processes (or anti-malware) run
-        names = process_names(_texts(reader, walk, "hrSWRunName"))
+        names = process_names([text for text, _ in _texts(reader, walk, "hrSWRunName", code_page)])
         ev = reader.builder.evidence_id(f"snmp:{walk.prefix}")
         reader.builder.set("host.processes", names, evidence=ev)
         found = endpoint_protection(names)
@@ -225,15 +237,27 @@ def _int_column(walk: WalkResult | None) -> dict[str, int]:
     return {index: value.value for index, value in _column(walk).items() if value.type == "INTEGER"}
 
 
-def _texts(reader: SnmpReader, walk: WalkResult, label: str) -> list[str]:
-    """Text values of a walk; binary ones are counted in one errors entry (they stay in the
-    evidence as hex)."""
-    texts = [r.value for r in walk.rows if r.is_text]
-    binary = len(walk.rows) - len(texts)
-    if binary:
-        reader.builder.error(f"snmp:{walk.prefix}", f"{binary} {label} value(s) are not text (kept as hex in "
+def _texts(reader: SnmpReader, walk: WalkResult, label: str, code_page: str) -> list[tuple[str, str]]:
+    """``(text, decoding)`` of every OCTET STRING row of a walk: UTF-8, else the agent's code
+    page (:func:`decode_text`), so no row is lost to a legacy encoding; the decodings other
+    than UTF-8 are counted in ``snmp.decodings.<label>``. Rows of another type are counted
+    in one errors entry (they stay in the evidence)."""
+    out = []
+    for row in walk.rows:
+        if row.raw_hex is not None and row.type in ("STRING", "Hex-STRING"):
+            out.append(decode_text(bytes.fromhex(row.raw_hex), code_page))
+    other = len(walk.rows) - len(out)
+    if other:
+        reader.builder.error(f"snmp:{walk.prefix}", f"{other} {label} value(s) are not OCTET STRINGs (kept in "
                                                     f"the evidence, left out of the facts)")
-    return texts
+    legacy: dict[str, int] = {}
+    for _text, decoding in out:
+        if decoding != "utf-8":
+            legacy[decoding] = legacy.get(decoding, 0) + 1
+    if legacy:
+        reader.builder.set(f"snmp.decodings.{label}", legacy,
+                           evidence=reader.builder.evidence_id(f"snmp:{walk.prefix}"))
+    return out
 
 
 __all__ = ["SnmpGenericCollector"]

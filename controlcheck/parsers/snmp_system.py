@@ -28,6 +28,33 @@ def clean_text(value: str | None) -> str | None:
     return value or None
 
 
+def _printable(text: str) -> bool:
+    return all(ch.isprintable() or ch in "\t\r\n" for ch in text)
+
+
+def agent_code_page(parsed: dict[str, str]) -> str:
+    """The legacy code page an agent's non-UTF-8 strings are most likely in: Windows agents
+    return names in the system's ANSI code page (cp1252 in the West); others Latin-1."""
+    return "cp1252" if parsed.get("host_family") == "windows" else "latin-1"
+
+
+def decode_text(data: bytes, code_page: str = "latin-1") -> tuple[str, str]:
+    """``(text, decoding)`` for a device string: UTF-8 if it decodes to printable text, else
+    the agent's ``code_page``, else Latin-1; as a last resort the code page with the bytes it
+    cannot show replaced by U+FFFD (``decoding`` then ends in ``+replaced``). Never fails, so
+    no row is lost; trailing NUL padding is dropped."""
+    data = data.rstrip(b"\x00")
+    for codec in dict.fromkeys(("utf-8", code_page, "latin-1")):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _printable(text):
+            return text, codec
+    text = data.decode(code_page, errors="replace")
+    return "".join(ch if ch.isprintable() or ch in "\t\r\n" else "\ufffd" for ch in text), code_page + "+replaced"
+
+
 def first_line(text: str) -> str:
     """The first line of a device string, cut to 100 characters (for messages)."""
     line = (text or "").splitlines()[0] if text else ""

@@ -20,7 +20,13 @@ import asyncio
 
 from ..inventory import Asset
 from ..parsers.snmp_host import PRINTER_STATUS, endpoint_protection, process_names, software_entries
-from ..parsers.snmp_network import choose_chassis, index_key, interfaces
+from ..parsers.snmp_network import (
+    chassis_software,
+    choose_chassis,
+    cisco_image_version,
+    index_key,
+    is_version_token,
+)
 from ..parsers.snmp_system import (
     agent_code_page,
     clean_text,
@@ -31,15 +37,14 @@ from ..parsers.snmp_system import (
 )
 from ..vocabulary import HOST_KINDS, NETWORK_KINDS
 from .snmp import SYS_DESCR, SnmpCollector, SnmpReader, SystemInfo, WalkResult, set_if_absent
+from .snmp.interfaces import all_complete, column, int_column, read_interfaces, text_column
 
 
-IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
-IF_ADMIN = "1.3.6.1.2.1.2.2.1.7"
-IF_OPER = "1.3.6.1.2.1.2.2.1.8"
-IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 ENT_CLASS = "1.3.6.1.2.1.47.1.1.1.1.5"
 ENT_SERIAL = "1.3.6.1.2.1.47.1.1.1.1.11"
 ENT_MODEL = "1.3.6.1.2.1.47.1.1.1.1.13"
+ENT_SOFTWARE = "1.3.6.1.2.1.47.1.1.1.1.10"          # entPhysicalSoftwareRev
+CISCO_IMAGE_STRING = "1.3.6.1.4.1.9.9.25.1.1.1.2"   # CISCO-IMAGE-MIB ciscoImageString
 HR_SW_INSTALLED_NAME = "1.3.6.1.2.1.25.6.3.1.2"
 HR_SW_RUN_NAME = "1.3.6.1.2.1.25.4.2.1.2"
 HR_STORAGE_DESCR = "1.3.6.1.2.1.25.2.3.1.3"
@@ -65,10 +70,14 @@ class SnmpGenericCollector(SnmpCollector):
         for key in ("vendor", "os_name", "os_version"):
             if key in parsed:
                 set_if_absent(builder, f"system.{key}", parsed[key], descr_ev)
+        interfaces = read_interfaces(reader, expected=asset.kind in NETWORK_KINDS)
         if asset.kind in NETWORK_KINDS:
-            await asyncio.gather(self._interfaces(reader), self._entity(reader),
-                                 self._vendor_version(reader, info, parsed))
-        elif asset.kind in HOST_KINDS:
+            async def identity() -> None:
+                classes = await self._entity(reader)
+                await self._vendor_version(reader, info, parsed, classes)
+            await asyncio.gather(interfaces, identity())
+            return
+        if asset.kind in HOST_KINDS:
             if "host_family" in parsed:
                 set_if_absent(builder, "host.os.family", parsed["host_family"], descr_ev)
             for key in ("version", "build", "kernel"):
@@ -78,12 +87,15 @@ class SnmpGenericCollector(SnmpCollector):
                 set_if_absent(builder, "host.os.name", "Windows", descr_ev)
             code_page = agent_code_page(parsed)
             await asyncio.gather(self._software(reader, code_page), self._processes(reader, code_page),
-                                 self._storage(reader))
+                                 self._storage(reader), interfaces)
         elif asset.kind == "printer":
-            await self._printer(reader)
+            await asyncio.gather(self._printer(reader), interfaces)
+        else:
+            await interfaces
 
     # -- network ------------------------------------------------------------------------------
-    async def _vendor_version(self, reader: SnmpReader, info: SystemInfo, parsed: dict[str, str]) -> None:
+    async def _vendor_version(self, reader: SnmpReader, info: SystemInfo, parsed: dict[str, str],
+                              classes: WalkResult | None) -> None:
         vendor = parsed.get("vendor")
         oid = {"Palo Alto Networks": PAN_SYS_SW_VERSION, "Fortinet": FG_SYS_VERSION}.get(vendor or "")
         if oid:
@@ -98,28 +110,59 @@ class SnmpGenericCollector(SnmpCollector):
                 else:
                     reader.builder.error(f"snmp:{oid}", f"{label} {text!r} is not a version this collector reads")
             return
-        if vendor in ("Cisco", "Juniper", "Huawei") and "os_version" not in parsed:
-            reader.builder.error("snmp:" + SYS_DESCR, f"sysDescr names no {vendor} OS version "
-                                                      f"({first_line(info.sys_descr)!r}): system.os_version not determined")
-
-    async def _interfaces(self, reader: SnmpReader) -> None:
-        descr, name, admin, oper = await asyncio.gather(
-            reader.walk(IF_DESCR), reader.walk(IF_NAME), reader.walk(IF_ADMIN), reader.walk(IF_OPER))
-        if not _all_complete(descr, name, admin, oper):
-            return      # a partial interface list would be a false picture; the walk error says why
-        if descr is None or (not descr.rows and not (name and name.rows)):
-            if descr is not None:
-                reader.builder.error("snmp:" + IF_DESCR, "the agent lists no interfaces (IF-MIB ifTable empty)")
+        if "os_version" in parsed:
             return
-        found = interfaces(_text_column(name), _text_column(descr), _int_column(admin), _int_column(oper))
-        reader.builder.set("snmp.interfaces", found, evidence=reader.builder.evidence_id(f"snmp:{IF_DESCR}"))
+        # sysDescr answered but does not say it: the MIBs that do (a fallback after a primary that answered)
+        if vendor == "Cisco" and await self._cisco_image_version(reader):
+            return
+        if await self._entity_software(reader, classes):
+            return
+        if vendor in ("Cisco", "Juniper", "Huawei"):
+            reader.builder.error("snmp:" + SYS_DESCR, f"sysDescr names no {vendor} OS version "
+                                                      f"({first_line(info.sys_descr)!r}) and neither does "
+                                                      + ("CISCO-IMAGE-MIB nor " if vendor == "Cisco" else "")
+                                                      + "the ENTITY-MIB chassis: system.os_version not determined")
 
-    async def _entity(self, reader: SnmpReader) -> None:
+    async def _cisco_image_version(self, reader: SnmpReader) -> bool:
+        walk = await reader.walk(CISCO_IMAGE_STRING, max_rows=64)
+        if walk is None or not walk.complete:
+            return False
+        version = cisco_image_version([r.value for r in walk.rows if r.is_text])
+        if version is None:
+            return False
+        ev = reader.builder.evidence_id(f"snmp:{CISCO_IMAGE_STRING}")
+        set_if_absent(reader.builder, "system.os_version", version, ev)
+        reader.builder.set("snmp.os_version_source", "CISCO-IMAGE-MIB ciscoImageString CW_VERSION", evidence=ev)
+        return True
+
+    async def _entity_software(self, reader: SnmpReader, classes: WalkResult | None) -> bool:
+        if classes is None or not classes.complete or not classes.rows:
+            return False
+        revisions = await reader.walk(ENT_SOFTWARE)
+        if revisions is None or not revisions.complete:
+            return False
+        found = chassis_software(int_column(classes), text_column(revisions))
+        if found is None:
+            return False
+        index, revision = found
+        oid = f"{ENT_SOFTWARE}.{index}"
+        if not is_version_token(revision):
+            reader.builder.error(f"snmp:{oid}", f"entPhysicalSoftwareRev of the chassis is {revision!r}, not one "
+                                                f"version: system.os_version not taken from it")
+            return False
+        ev = reader.builder.evidence_id(f"snmp:{ENT_SOFTWARE}")
+        set_if_absent(reader.builder, "system.os_version", revision, ev)
+        reader.builder.set("snmp.os_version_source", f"ENTITY-MIB entPhysicalSoftwareRev.{index} (chassis)",
+                           evidence=ev)
+        return True
+
+    async def _entity(self, reader: SnmpReader) -> WalkResult | None:
+        """The chassis model and serial; returns the entPhysicalClass walk for later use."""
         classes, serials, models = await asyncio.gather(
             reader.walk(ENT_CLASS), reader.walk(ENT_SERIAL), reader.walk(ENT_MODEL))
-        chosen = choose_chassis(_int_column(classes), _text_column(serials), _text_column(models))
+        chosen = choose_chassis(int_column(classes), text_column(serials), text_column(models))
         if chosen is None:
-            return
+            return classes
         model, serial = chosen
         builder = reader.builder
         if model:
@@ -128,6 +171,7 @@ class SnmpGenericCollector(SnmpCollector):
         if serial:
             builder.set("snmp.entity.serial", serial, evidence=builder.evidence_id(f"snmp:{ENT_SERIAL}"))
             set_if_absent(builder, "system.serial", serial, builder.evidence_id(f"snmp:{ENT_SERIAL}"))
+        return classes
 
     # -- hosts --------------------------------------------------------------------------------
     async def _software(self, reader: SnmpReader, code_page: str) -> None:
@@ -156,9 +200,9 @@ class SnmpGenericCollector(SnmpCollector):
         descr, units, size, used = await asyncio.gather(
             reader.walk(HR_STORAGE_DESCR), reader.walk(HR_STORAGE_UNITS), reader.walk(HR_STORAGE_SIZE),
             reader.walk(HR_STORAGE_USED))
-        if descr is None or not descr.rows or not _all_complete(descr, units, size, used):
+        if descr is None or not descr.rows or not all_complete(descr, units, size, used):
             return
-        descrs, unit_col, size_col, used_col = _column(descr), _column(units), _column(size), _column(used)
+        descrs, unit_col, size_col, used_col = column(descr), column(units), column(size), column(used)
         storage = []
         for index in sorted(descrs, key=index_key):
             d = descrs[index]
@@ -167,8 +211,8 @@ class SnmpGenericCollector(SnmpCollector):
             entry: dict = {"description": d.value.strip()}
             unit = unit_col.get(index)
             if unit is not None and unit.type == "INTEGER" and unit.value > 0:
-                for key, column in (("size_bytes", size_col), ("used_bytes", used_col)):
-                    raw = column.get(index)
+                for key, values in (("size_bytes", size_col), ("used_bytes", used_col)):
+                    raw = values.get(index)
                     if raw is None or raw.type != "INTEGER":
                         continue
                     if raw.value < 0:
@@ -183,7 +227,7 @@ class SnmpGenericCollector(SnmpCollector):
     # -- printers -----------------------------------------------------------------------------
     async def _printer(self, reader: SnmpReader) -> None:
         types, descrs = await asyncio.gather(reader.walk(HR_DEVICE_TYPE), reader.walk(HR_DEVICE_DESCR))
-        type_col, descr_col = _column(types), _column(descrs)
+        type_col, descr_col = column(types), column(descrs)
         printers = [i for i in sorted(type_col, key=index_key)
                     if type_col[i].type == "OID" and type_col[i].value == HR_DEVICE_PRINTER]
         builder = reader.builder
@@ -214,29 +258,6 @@ class SnmpGenericCollector(SnmpCollector):
 
 
 # --------------------------------------------------------------------------------------
-def _all_complete(*walks: WalkResult | None) -> bool:
-    return all(w is None or w.complete for w in walks)
-
-
-def _column(walk: WalkResult | None) -> dict:
-    return walk.by_index() if walk is not None else {}
-
-
-def _text_column(walk: WalkResult | None) -> dict[str, str]:
-    """``{index: text}`` for the text rows of a column walk (trimmed, blanks left out)."""
-    out = {}
-    for index, value in _column(walk).items():
-        text = clean_text(value.value) if value.is_text else None
-        if text:
-            out[index] = text
-    return out
-
-
-def _int_column(walk: WalkResult | None) -> dict[str, int]:
-    """``{index: int}`` for the INTEGER rows of a column walk."""
-    return {index: value.value for index, value in _column(walk).items() if value.type == "INTEGER"}
-
-
 def _texts(reader: SnmpReader, walk: WalkResult, label: str, code_page: str) -> list[tuple[str, str]]:
     """``(text, decoding)`` of every OCTET STRING row of a walk: UTF-8, else the agent's code
     page (:func:`decode_text`), so no row is lost to a legacy encoding; the decodings other

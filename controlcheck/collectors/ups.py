@@ -14,6 +14,7 @@ not define — each is left out with an errors entry, never converted by guess.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 from ..inventory import Asset
@@ -33,6 +34,22 @@ from ..parsers.snmp_ups import (
     is_version,
 )
 from .snmp import SnmpCollector, SnmpReader, SnmpValue, SystemInfo, set_if_absent
+from .snmp.interfaces import read_interfaces
+
+APC_RPDU = {
+    "firmware": "1.3.6.1.4.1.318.1.1.12.1.3.0",     # rPDUIdentFirmwareRev
+    "model": "1.3.6.1.4.1.318.1.1.12.1.5.0",        # rPDUIdentModelNumber
+    "serial": "1.3.6.1.4.1.318.1.1.12.1.6.0",       # rPDUIdentSerialNumber
+}
+APC_RPDU_LABEL = {"firmware": "rPDUIdentFirmwareRev", "model": "rPDUIdentModelNumber",
+                  "serial": "rPDUIdentSerialNumber"}
+APC_SPDU = {
+    "firmware": "1.3.6.1.4.1.318.1.1.4.1.2.0",      # sPDUIdentFirmwareRev
+    "model": "1.3.6.1.4.1.318.1.1.4.1.4.0",         # sPDUIdentModelNumber
+    "serial": "1.3.6.1.4.1.318.1.1.4.1.5.0",        # sPDUIdentSerialNumber
+}
+APC_SPDU_LABEL = {"firmware": "sPDUIdentFirmwareRev", "model": "sPDUIdentModelNumber",
+                  "serial": "sPDUIdentSerialNumber"}
 
 UPS_MIB = "1.3.6.1.2.1.33"
 RFC1628 = {
@@ -94,6 +111,9 @@ class UpsSnmpCollector(SnmpCollector):
     prefer = "rfc1628"
 
     async def collect_details(self, asset: Asset, reader: SnmpReader, info: SystemInfo) -> None:
+        await asyncio.gather(self._power_details(reader, info), read_interfaces(reader, expected=False))
+
+    async def _power_details(self, reader: SnmpReader, info: SystemInfo) -> None:
         builder = reader.builder
         sys_oid = info.sys_object_id or ""
         enterprise = enterprise_number(sys_oid)
@@ -103,9 +123,10 @@ class UpsSnmpCollector(SnmpCollector):
         if sys_oid.startswith(APC_PDU_PREFIX):
             builder.error("ups", f"sysObjectID {sys_oid} is an APC rack PDU (PowerNet masterSwitch/rPDU "
                                  f"family), not a UPS: no battery facts")
-            model = apc_descr_field(info.sys_descr, "MN")
-            if model:
-                set_if_absent(builder, "system.model", model, reader.evidence_for("1.3.6.1.2.1.1.1.0"))
+            if not await self._apc_pdu_identity(reader):
+                model = apc_descr_field(info.sys_descr, "MN")
+                if model:
+                    set_if_absent(builder, "system.model", model, reader.evidence_for("1.3.6.1.2.1.1.1.0"))
             return
         if enterprise == 318:
             order = ["apc", "rfc1628"]
@@ -233,6 +254,27 @@ class UpsSnmpCollector(SnmpCollector):
                                                       f"not a mm/dd/yy date: not recorded")
         self._system_from_ups(reader)
         return True
+
+    async def _apc_pdu_identity(self, reader: SnmpReader) -> bool:
+        """PowerNet rPDUIdent (rack PDU), else sPDUIdent (MasterSwitch): model, firmware and
+        serial -> ``system.model/os_version/serial``. False when the agent offers neither."""
+        for labels, oids in ((APC_RPDU_LABEL, APC_RPDU), (APC_SPDU_LABEL, APC_SPDU)):
+            values = await reader.get(oids, source="snmp:" + oids["model"].rsplit(".", 2)[0])
+            if reader.unreachable or not any(not v.missing for v in values.values()):
+                continue
+            fact = _Facts(reader, values, labels)
+            for key, path in (("model", "system.model"), ("serial", "system.serial")):
+                text = fact.text(key, None)
+                if text:
+                    set_if_absent(reader.builder, path, text, reader.evidence_for(oids[key]))
+            firmware = fact.text("firmware", None)
+            if firmware and is_version(firmware):
+                set_if_absent(reader.builder, "system.os_version", firmware, reader.evidence_for(oids["firmware"]))
+            elif firmware:
+                reader.builder.error(f"snmp:{oids['firmware']}", f"{labels['firmware']} {firmware!r} is not one "
+                                                                 f"version: system.os_version not taken from it")
+            return True
+        return False
 
     def _system_from_ups(self, reader: SnmpReader) -> None:
         ups = reader.builder.facts.get("ups", {})

@@ -1,10 +1,13 @@
-"""IF-MIB and ENTITY-MIB values -> ``snmp.interfaces`` and the chassis model/serial.
+"""IF-MIB, ENTITY-MIB and CISCO-IMAGE-MIB values -> ``snmp.interfaces``, the chassis
+model/serial and, where sysDescr does not say it, the OS version.
 
 Pure functions over table columns already converted to plain values (``{index: value}``);
 the collector reads the tables and records evidence and errors.
 """
 
 from __future__ import annotations
+
+import re
 
 IF_UP = {1: True, 2: False}                        # ifAdminStatus: 3 testing -> not recorded
 IF_OPER_UP = {1: True, 2: False, 5: False, 6: False, 7: False}   # 3 testing, 4 unknown -> not recorded
@@ -49,4 +52,30 @@ def choose_chassis(classes: dict[str, int], serials: dict[str, str], models: dic
     for index in indices:
         if models.get(index):
             return models.get(index), serials.get(index)
+    return None
+
+
+_CW_VERSION = re.compile(r"^CW_VERSION\$(?P<version>[^$]+)\$$")
+_VERSION_TOKEN = re.compile(r"^[A-Za-z]{0,3}\d[\w.()+-]*$")
+
+
+def is_version_token(text: str) -> bool:
+    """Whether ``text`` is one version token (``12.2(55)SE3``, ``V200R007C20SPC200``,
+    ``v6.7.2``, ``Z.14.31``), not a phrase (``5.20 Release 1513P62``)."""
+    return bool(_VERSION_TOKEN.match(text or ""))
+
+
+def cisco_image_version(image_strings: list[str]) -> str | None:
+    """CISCO-IMAGE-MIB ciscoImageString rows (``CW_VERSION$12.1(8)EA1c$``) -> the version
+    of the running image; None when no row carries one (or rows disagree)."""
+    found = {m.group("version").strip() for text in image_strings if (m := _CW_VERSION.match(text.strip()))}
+    return found.pop() if len(found) == 1 else None
+
+
+def chassis_software(classes: dict[str, int], revisions: dict[str, str]) -> tuple[str, str] | None:
+    """ENTITY-MIB: ``(index, entPhysicalSoftwareRev)`` of the lowest-index chassis (class 3)
+    that states one; modules' own firmware is never taken for the system's."""
+    for index in sorted(classes, key=index_key):
+        if classes[index] == ENT_CHASSIS and revisions.get(index):
+            return index, revisions[index]
     return None

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from .checks import load_facts, load_policies, load_waivers, run_check
 from .engines import engine_options, make_engine
-from .errors import EnvironmentStopped
+from .errors import ControlcheckError, EnvironmentStopped
 from .files import write_atomic
 from .inventory import Asset, load_inventory
 from .reports import ReportInput, format_names, get_format
@@ -120,6 +120,16 @@ def _store_collected(store: RunStore, run_id: int, facts_dir: Path) -> list[dict
     return documents
 
 
+def _record_kept_facts(store: RunStore, killed_runs: list[dict], out_dir: Path) -> None:
+    """A run whose process died (SIGKILL, power loss) had its facts written to disk one by one
+    but never recorded in the store: record what it kept, so its report counts them."""
+    for run in killed_runs:
+        facts_dir = out_dir / "runs" / str(run["id"]) / "facts"
+        if facts_dir.is_dir():
+            with contextlib.suppress(ControlcheckError):   # a file that is not a facts document is not counted
+                _store_collected(store, run["id"], facts_dir)
+
+
 def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | None = None,
               on_start: Callable[[int], None] | None = None) -> AuditResult:
     """Validate every input first (a bad policy must not cost a collection), then run."""
@@ -147,6 +157,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
             earlier = store.history(limit=1)
             previous = earlier[-1] if earlier else None
             run_id = store.begin_run(str(options.inventory), engine=engine.name)
+            _record_kept_facts(store, store.last_marked_incomplete or [], out_dir)
             earlier_incomplete = [r for r in store.incomplete_runs() if r["id"] != run_id]
             if on_start:
                 on_start(run_id)
@@ -229,7 +240,8 @@ def summary_lines(result: AuditResult) -> list[str]:
     for run in result.earlier_incomplete:
         lines.append(f"note: run {run['id']} (started {run.get('started_at', '?')}) did not finish and is "
                      f"{run.get('status', 'incomplete')}"
-                     + (f": {run['reason']}" if run.get("reason") else ""))
+                     + (f": {run['reason']}" if run.get("reason") else "")
+                     + (f"; {run['assets_recorded']} assets were collected" if "assets_recorded" in run else ""))
     clean = result.assets_total - len(result.assets_with_errors)
     partial = [a for a in result.assets_with_errors if a not in result.assets_not_collected]
     lines.append(f"run {result.run_id}: {clean}/{result.assets_total} assets collected without errors"

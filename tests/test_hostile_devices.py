@@ -92,3 +92,50 @@ def test_a_dropped_cli_connection_is_named_as_dropped_not_hung(tmp_path):
     messages = [e["message"] for e in docs["rtr-drop"]["errors"]]
     assert any("connection dropped by" in m and "show running-config" in m for m in messages), messages
     assert not any("hung CLI" in m for m in messages)
+
+
+def test_device_text_in_error_lines_reaches_the_terminal_escaped(tmp_path):
+    """A device answers a failed command with OSC/CSI escapes (set the window title, clear
+    the screen): 'collect' prints the error line with the escapes shown, not obeyed."""
+    case = _device(tmp_path, "linux", "hardened", "lnx-ansi", "  delay: 0",
+                   {"login.defs": "\x1b]0;owned\x07\x1b[2Jlogin.defs: permission denied\n"})
+    spec = (case / "device.yaml").read_text().replace("exit_status:\n", "exit_status:\n  cat /etc/login.defs: 1\n")
+    (case / "device.yaml").write_text(spec)
+    with SshSimulator([case]) as sim:
+        code, err, docs = _collect(tmp_path, sim)
+    assert "password ageing not read" in err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in err
+
+
+def test_a_killed_audit_counts_the_facts_it_kept(tmp_path):
+    """SIGKILL while one device hangs and another is done: the next audit and 'trend' say
+    how many assets the killed run collected (its facts files), not 0."""
+    import subprocess
+    import sys
+    import time
+
+    from helpers import REPO
+
+    done = _device(tmp_path, "cisco_ios", "rtr-branch-07", "rtr-done", "  delay: 0")
+    stuck = _device(tmp_path, "cisco_ios", "rtr-branch-07", "rtr-stuck", '  hang: ["show running-config"]')
+    out = tmp_path / "out"
+    with SshSimulator([done, stuck]) as sim:
+        assets = sim_assets(sim, tmp_path)
+        inventory = write_inventory(tmp_path / "inv.yaml", assets,
+                                    known_hosts=sim.write_known_hosts(tmp_path / "kh"))
+        proc = subprocess.Popen([sys.executable, "-m", "controlcheck", "audit", "-i", str(inventory), "--out",
+                                 str(out)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kept = out / "runs" / "1" / "facts" / "rtr-done.json"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not kept.exists():
+            time.sleep(0.1)
+        proc.kill()
+        proc.wait()
+        assert kept.exists()
+        done_only = write_inventory(tmp_path / "inv2.yaml", [a for a in assets if a.id == "rtr-done"],
+                                    known_hosts=tmp_path / "kh")
+        code, stdout, err = run_cli("audit", "-i", str(done_only), "--out", str(out), "--format", "json")
+    assert "note: run 1" in stdout and "1 assets were collected" in stdout, stdout
+    code, stdout, err = run_cli("trend", "--db", str(out / "controlcheck.db"))
+    assert "run 1 " in stdout and "1 assets were collected" in stdout, stdout

@@ -11,7 +11,7 @@ from ..audit import AuditOptions, AuditResult, run_audit, summary_lines
 from ..inventory import load_inventory
 from ..progress import collection_progress
 from ..reports import format_names
-from .common import (concurrency_option, exit_code_for, fail_on_option, handle_errors, inventory_option,
+from .common import (echo, concurrency_option, exit_code_for, fail_on_option, handle_errors, inventory_option,
                      policies_option, risks_option, trust_option, waivers_option)
 
 
@@ -29,11 +29,11 @@ def audit_and_summarise(options: AuditOptions) -> tuple[int, AuditResult]:
     for asset_id, messages in result.collection_errors.items():
         more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
         state = "not collected" if asset_id in result.assets_not_collected else "some facts undetermined"
-        click.echo(f"{asset_id}: {state}: {messages[0]}{more}", err=True)
+        echo(f"{asset_id}: {state}: {messages[0]}{more}", err=True)
     if result.collection_errors:
-        click.echo(f"collection errors are in each asset's facts document under {result.facts_dir}", err=True)
+        echo(f"collection errors are in each asset's facts document under {result.facts_dir}", err=True)
     for line in summary_lines(result):
-        click.echo(line)
+        echo(line)
     return exit_code_for(result.results["findings"], options.fail_on, bool(result.assets_not_collected)), result
 
 

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..inventory import load_inventory
 from ..reports import ReportInput, format_names, get_format
 from ..outcome import exit_code_for_results
-from .common import (fail_on_option, handle_errors, output_option, policies_option, waivers_option,
+from .common import (echo, fail_on_option, handle_errors, output_option, policies_option, waivers_option,
                      write_output)
 
 
@@ -67,21 +67,21 @@ def check_command(facts_path: Path | None, configs_path: Path | None, config_fil
     write_output(report.render(ReportInput(results)), output)
     summary = results["summary"]
     for name in summary.get("unrecognised_files") or []:
-        click.echo(f"controlcheck: warning: {name}: not a configuration of a known platform; skipped "
+        echo(f"controlcheck: warning: {name}: not a configuration of a known platform; skipped "
                    f"(give --platform if it is one)", err=True)
     for control_id, info in (summary.get("not_judged") or {}).items():
-        click.echo(f"controlcheck: note: {control_id} not judged for {info['assets']} assets: it needs "
+        echo(f"controlcheck: note: {control_id} not judged for {info['assets']} assets: it needs "
                    f"{', '.join(info['facts'])}, which only a live device gives", err=True)
     for w in results["waivers"]["expired"]:
-        click.echo(f"controlcheck: warning: {w['file']}:{w['line']}: waiver for {w['control']} expired on "
+        echo(f"controlcheck: warning: {w['file']}:{w['line']}: waiver for {w['control']} expired on "
                    f"{w['expires']} and no longer applies", err=True)
     if output not in (None, "-"):
         s = summary["by_status"]
-        click.echo(f"{summary['assets']} assets: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
+        echo(f"{summary['assets']} assets: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
                    f"{s['waived']} waived -> {output}", err=True)
     if results.get("baseline"):
         b = results["baseline"]
-        click.echo(f"baseline {b['path']}: {b['known_failing']} failing findings already known, "
+        echo(f"baseline {b['path']}: {b['known_failing']} failing findings already known, "
                    f"{b['new_failing']} new", err=True)
     sys.exit(exit_code_for_results(results, fail_on))
 

@@ -12,7 +12,7 @@ from ..configs import collect_configs
 from ..errors import InputError
 from ..inventory import load_inventory
 from ..progress import collection_progress
-from .common import EXIT_INCOMPLETE, EXIT_OK, concurrency_option, handle_errors, trust_option
+from .common import echo, EXIT_INCOMPLETE, EXIT_OK, concurrency_option, handle_errors, trust_option
 
 
 @click.command("collect")
@@ -34,9 +34,9 @@ def collect_command(inventory_path: Path | None, configs_path: Path | None, plat
         inventory = load_inventory(inventory_path) if inventory_path else None
         written, incomplete, run = collect_configs(configs_path, out_dir, inventory=inventory, platform=platform)
         for name in run.unrecognised:
-            click.echo(f"controlcheck: warning: {name}: not a configuration of a known platform; skipped "
+            echo(f"controlcheck: warning: {name}: not a configuration of a known platform; skipped "
                        f"(give --platform if it is one)", err=True)
-        click.echo(f"{len(written)} configurations collected into {out_dir}, {len(incomplete)} with errors, "
+        echo(f"{len(written)} configurations collected into {out_dir}, {len(incomplete)} with errors, "
                    f"{len(run.unrecognised)} not recognised", err=True)
         sys.exit(EXIT_INCOMPLETE if incomplete or run.unrecognised else EXIT_OK)
     if not inventory_path:
@@ -50,8 +50,8 @@ def collect_command(inventory_path: Path | None, configs_path: Path | None, plat
                                    trust_on_first_use=trust_on_first_use or None)
     for doc in result.documents:
         for err in doc.get("errors") or []:
-            click.echo(f"{doc['asset']['id']}: {err['source']}: {err['message']}", err=True)
-    click.echo(f"{len(result.documents)} assets collected into {out_dir}, "
+            echo(f"{doc['asset']['id']}: {err['source']}: {err['message']}", err=True)
+    echo(f"{len(result.documents)} assets collected into {out_dir}, "
                f"{len(result.incomplete)} with errors ({len(result.not_collected)} not reached or stopped)", err=True)
     sys.exit(EXIT_INCOMPLETE if result.not_collected else EXIT_OK)
 

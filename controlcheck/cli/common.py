@@ -12,11 +12,12 @@ import click
 
 from ..errors import ControlcheckError
 from ..files import write_atomic
-from ..outcome import EXIT_FAILING, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, exit_code_for
+from ..outcome import EXIT_ENVIRONMENT, EXIT_FAILING, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, exit_code_for
 from ..store import DEFAULT_DB
+from ..terminal import terminal_text
 from ..vocabulary import DEFAULT_CONCURRENCY, DEFAULT_FAIL_ON, SEVERITIES
 
-__all__ = ["EXIT_FAILING", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "exit_code_for", "handle_errors",
+__all__ = ["echo", "EXIT_ENVIRONMENT", "EXIT_FAILING", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "exit_code_for", "handle_errors",
            "write_output", "fail_on_option", "concurrency_option", "trust_option", "inventory_option",
            "policies_option", "waivers_option", "risks_option", "db_option", "text_or_json_option",
            "output_option"]
@@ -41,19 +42,35 @@ def handle_errors(func):
         except ControlcheckError as exc:
             if debug_enabled():
                 traceback.print_exc()
-            click.echo(f"controlcheck: error: {exc}", err=True)
+            click.echo(terminal_text(f"controlcheck: error: {exc}"), err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("controlcheck: interrupted; what was already written is kept", err=True)
             sys.exit(130)
+        except OSError as exc:    # the environment stopped us where no library code said so: exit 4
+            if debug_enabled():
+                traceback.print_exc()
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(terminal_text(f"controlcheck: error: {where}{exc.strerror or exc}"), err=True)
+            sys.exit(EXIT_ENVIRONMENT)
 
     return wrapper
 
 
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """Print one message; device text in it shows its control characters, never runs them."""
+    click.echo(terminal_text(str(message)), err=err, nl=nl)
+
+
 def write_output(text: str | bytes, output: str | None) -> None:
-    """Write to a file (atomically) or stdout."""
+    """Write to a file (atomically), a FIFO or device (directly), or stdout ('-' or none;
+    escaped when stdout is a terminal)."""
     if output in (None, "-"):
-        click.echo(text if isinstance(text, str) else text.decode(), nl=False)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            click.echo(terminal_text(text) if sys.stdout.isatty() else text, nl=False)
         return
     write_atomic(Path(output), text)
 

@@ -12,7 +12,7 @@ from ..lab import fleet as lab_fleet
 from ..outcome import EXIT_FAILING, EXIT_OK
 from ..reports import get_format
 from .audit import audit_and_summarise
-from .common import handle_errors, history_db
+from .common import echo, handle_errors, history_db
 
 DEFAULT_LAB_DIR = Path("controlcheck-lab")
 
@@ -32,11 +32,11 @@ _lab_dir = click.option("--dir", "folder", default=str(DEFAULT_LAB_DIR), show_de
 def lab_start(folder: Path) -> None:
     """Start the lab in the background and write its inventory."""
     state = lab_fleet.start_background(folder)
-    click.echo(f"lab running (pid {state['pid']}) with {len(state['devices'])} devices")
+    echo(f"lab running (pid {state['pid']}) with {len(state['devices'])} devices")
     for note in state.get("notes", []):
-        click.echo(f"note: {note}")
-    click.echo(f"inventory: {state['inventory']}")
-    click.echo(f"next: controlcheck audit -i {state['inventory']} --out controlcheck-out")
+        echo(f"note: {note}")
+    echo(f"inventory: {state['inventory']}")
+    echo(f"next: controlcheck audit -i {state['inventory']} --out controlcheck-out")
 
 
 @lab_group.command("stop")
@@ -44,7 +44,7 @@ def lab_start(folder: Path) -> None:
 @handle_errors
 def lab_stop(folder: Path) -> None:
     """Stop the lab."""
-    click.echo("lab stopped" if lab_fleet.stop_background(folder) else "no lab was running")
+    echo("lab stopped" if lab_fleet.stop_background(folder) else "no lab was running")
 
 
 @lab_group.command("status")
@@ -54,11 +54,11 @@ def lab_status(folder: Path) -> None:
     """Is the lab running, and which devices does it serve."""
     state = lab_fleet.read_state(folder)
     if not state or not lab_fleet.pid_alive(state["pid"]):
-        click.echo("lab not running")
+        echo("lab not running")
         sys.exit(1)
-    click.echo(f"lab running (pid {state['pid']}); inventory {state['inventory']}")
+    echo(f"lab running (pid {state['pid']}); inventory {state['inventory']}")
     for name, where in sorted(state["devices"].items()):
-        click.echo(f"  {name:<20} {where}")
+        echo(f"  {name:<20} {where}")
 
 
 NEXT_COMMANDS = ("controlcheck trend", "controlcheck risks", "controlcheck cai --by owner", "controlcheck diff",
@@ -74,35 +74,35 @@ def demo_command(out_dir: Path) -> None:
     the trend, diff and finding age move."""
     out_dir = out_dir.resolve()
     second = has_complete_run(out_dir / "controlcheck.db")
-    click.echo("starting the demo lab on 127.0.0.1 ..." + (" (this run: the lab has remediated rtr-branch-07)"
+    echo("starting the demo lab on 127.0.0.1 ..." + (" (this run: the lab has remediated rtr-branch-07)"
                                                           if second else ""), err=True)
     with lab_fleet.Fleet(out_dir / "lab", remediated=second) as fleet:
         for note in fleet.notes:
-            click.echo(f"note: {note}", err=True)
+            echo(f"note: {note}", err=True)
         assets = set(fleet.describe()["devices"])
-        click.echo("weak or incomplete on purpose:", err=True)
+        echo("weak or incomplete on purpose:", err=True)
         for asset_id, why in lab_fleet.ON_PURPOSE.items():
             if asset_id in assets:
-                click.echo(f"  {asset_id}: {why}", err=True)
+                echo(f"  {asset_id}: {why}", err=True)
         code, result = audit_and_summarise(AuditOptions(inventory=fleet.inventory, out_dir=out_dir))
     for asset_id, what in lab_fleet.THIS_MACHINE.items():
         gaps = result.collection_errors.get(asset_id)
         if gaps:
-            click.echo(f"gaps that come from this machine ({asset_id}, {what}): " + "; ".join(gaps[:3])
+            echo(f"gaps that come from this machine ({asset_id}, {what}): " + "; ".join(gaps[:3])
                        + (f" (+{len(gaps) - 3} more)" if len(gaps) > 3 else ""))
     for name in ("html", "pdf"):
         path = out_dir / get_format(name).file_name
         if path.exists():
-            click.echo(f"{name.upper()} report: {path}")
-    click.echo(f"treatment requests: {out_dir / 'treatment'}")
+            echo(f"{name.upper()} report: {path}")
+    echo(f"treatment requests: {out_dir / 'treatment'}")
     db = out_dir / "controlcheck.db"
     # the commands find the demo's history by themselves from this folder (cli/common.history_db)
     flag = "" if Path(history_db(None)).resolve() == db else f" --db {db}"
-    click.echo("next:")
+    echo("next:")
     for command in NEXT_COMMANDS:
-        click.echo(f"  {command}{flag}")
+        echo(f"  {command}{flag}")
     if not second:
-        click.echo("run 'controlcheck demo' again: the lab remediates rtr-branch-07 first, so trend, diff and finding "
+        echo("run 'controlcheck demo' again: the lab remediates rtr-branch-07 first, so trend, diff and finding "
                    "age show the change")
     # The demo's fleet has weak devices on purpose: failing findings are its point, not an error.
     sys.exit(EXIT_OK if code in (EXIT_OK, EXIT_FAILING) else code)

@@ -10,7 +10,7 @@ import yaml
 
 from ..checks import load_policies
 from ..errors import InputError
-from .common import handle_errors, policies_option
+from .common import echo, handle_errors, policies_option
 
 
 @click.group("policy")
@@ -24,7 +24,7 @@ def policy_group() -> None:
 def validate_command(paths: tuple[Path, ...]) -> None:
     """Validate policy files or directories (schema, conditions, unique ids)."""
     policy_set = load_policies(list(paths))
-    click.echo(f"ok: {len(policy_set.controls)} controls in {len(policy_set.files)} file(s)")
+    echo(f"ok: {len(policy_set.controls)} controls in {len(policy_set.files)} file(s)")
 
 
 @policy_group.command("list")
@@ -35,11 +35,11 @@ def list_command(policy_paths: tuple[Path, ...], fmt: str) -> None:
     """List controls: id, severity, applies to, title."""
     policy_set = load_policies(list(policy_paths))
     if fmt == "json":
-        click.echo(json.dumps([c.to_dict() for c in policy_set.controls], indent=2))
+        echo(json.dumps([c.to_dict() for c in policy_set.controls], indent=2))
         return
     for c in policy_set.controls:
         kinds = ",".join(c.applies_to.get("kinds", ["any"]))
-        click.echo(f"{c.id:<16} {c.severity:<8} {kinds:<28} {c.title}")
+        echo(f"{c.id:<16} {c.severity:<8} {kinds:<28} {c.title}")
 
 
 @policy_group.command("show")
@@ -51,7 +51,7 @@ def show_command(control_id: str, policy_paths: tuple[Path, ...]) -> None:
     control = load_policies(list(policy_paths)).get(control_id)
     if control is None:
         raise InputError(f"no control with id {control_id!r}")
-    click.echo(yaml.safe_dump(control.to_dict(), sort_keys=False, allow_unicode=True), nl=False)
+    echo(yaml.safe_dump(control.to_dict(), sort_keys=False, allow_unicode=True), nl=False)
 
 
 def register(cli: click.Group) -> None:

@@ -15,7 +15,7 @@ from ..reports import ReportInput, format_names, get_format
 from ..reports.evidence import read_manifest, verify_bundle
 from ..risk import assess_results, load_results
 from ..store import RunStore, resolve_db
-from .common import (EXIT_FAILING, db_option, handle_errors, history_db, risks_option, text_or_json_option,
+from .common import (echo, EXIT_FAILING, db_option, handle_errors, history_db, risks_option, text_or_json_option,
                      write_output)
 
 
@@ -58,13 +58,13 @@ def report_command(db: str | None, run: str | None, results_path: Path | None, r
             data.facts_dir = facts_dir
     write_output(report.render(data), output)
     if output not in (None, "-"):
-        click.echo(f"{fmt} report -> {output}", err=True)
+        echo(f"{fmt} report -> {output}", err=True)
         if fmt == "evidence":
             manifest = read_manifest(output)
             for item in manifest.get("not_included") or []:
-                click.echo(f"controlcheck: warning: not in the bundle: {item.get('asset_id')} {item.get('file')}: "
+                echo(f"controlcheck: warning: not in the bundle: {item.get('asset_id')} {item.get('file')}: "
                            f"{item.get('reason')}", err=True)
-            click.echo(f"{len(manifest['files'])} files; manifest digest sha256:{manifest['digest']} (keep it to "
+            echo(f"{len(manifest['files'])} files; manifest digest sha256:{manifest['digest']} (keep it to "
                        f"check later with 'controlcheck verify {output} --digest {manifest['digest']}')", err=True)
 
 
@@ -85,24 +85,24 @@ def trend_command(db: str | None, limit: int | None, fmt: str) -> None:
         ages = ages_from_store(store)
     if fmt == "json":
         indicators = {k: ages[k] for k in ("overall", "by_owner", "by_severity")}
-        click.echo(json.dumps({"runs": history, "incomplete": incomplete, "finding_age": indicators}, indent=2))
+        echo(json.dumps({"runs": history, "incomplete": incomplete, "finding_age": indicators}, indent=2))
         return
     if not history:
-        click.echo("no complete run stored yet")
+        echo("no complete run stored yet")
     else:
-        click.echo(f"{'RUN':>5}  {'STARTED':<20}  {'CAI':>5}  {'CHANGE':>6}  {'ASSETS':>6}  {'PASS':>6}  {'FAIL':>6}  "
+        echo(f"{'RUN':>5}  {'STARTED':<20}  {'CAI':>5}  {'CHANGE':>6}  {'ASSETS':>6}  {'PASS':>6}  {'FAIL':>6}  "
                    f"{'ERROR':>6}  {'WAIVED':>6}")
         prev = None
         for h in history:
             c = h["counts"]
             change = "" if prev is None or h["cai"] is None else f"{h['cai'] - prev:+.1f}"
-            click.echo(f"{h['id']:>5}  {h['started_at']:<20}  {_cai(h['cai']):>5}  {change:>6}  {h['assets'] or 0:>6}  "
+            echo(f"{h['id']:>5}  {h['started_at']:<20}  {_cai(h['cai']):>5}  {change:>6}  {h['assets'] or 0:>6}  "
                        f"{c.get('pass', 0):>6}  {c.get('fail', 0):>6}  {c.get('error', 0):>6}  {c.get('waived', 0):>6}")
             prev = h["cai"] if h["cai"] is not None else prev
         for line in age_lines(ages):
-            click.echo(line)
+            echo(line)
     for r in incomplete:
-        click.echo(f"run {r['id']} (started {r['started_at']}) is {r['status']}: {r['reason']}; "
+        echo(f"run {r['id']} (started {r['started_at']}) is {r['status']}: {r['reason']}; "
                    f"{r['assets_recorded']} assets were collected")
 
 
@@ -119,24 +119,24 @@ def diff_command(run_a: str, run_b: str, db: str | None, fmt: str) -> None:
     with RunStore(resolve_db(history_db(db)), create=False) as store:
         d = store.diff(run_a, run_b)
     if fmt == "json":
-        click.echo(json.dumps(d, indent=2))
+        echo(json.dumps(d, indent=2))
         return
     change = "" if d["cai"]["change"] is None else f" ({d['cai']['change']:+.1f})"
-    click.echo(f"run {d['run_a']['id']} -> run {d['run_b']['id']}: CAI {_cai(d['cai']['a'])} -> "
+    echo(f"run {d['run_a']['id']} -> run {d['run_b']['id']}: CAI {_cai(d['cai']['a'])} -> "
                f"{_cai(d['cai']['b'])}{change}")
     sections = [("newly failing", d["newly_failing"]), ("newly passing", d["newly_passing"])]
     for title, items in sections:
-        click.echo(f"{title}: {len(items)}")
+        echo(f"{title}: {len(items)}")
         for f in items:
-            click.echo(f"  {f['after'].upper():<6} {f['severity']:<8} {f['asset_id']}  {f['control_id']}  "
+            echo(f"  {f['after'].upper():<6} {f['severity']:<8} {f['asset_id']}  {f['control_id']}  "
                        f"(was {f['before'] or 'not assessed'})  {f.get('message') or ''}")
-    click.echo(f"still failing: {d['still_failing']}")
-    click.echo(f"new assets: {len(d['new_assets'])}")
+    echo(f"still failing: {d['still_failing']}")
+    echo(f"new assets: {len(d['new_assets'])}")
     for a in d["new_assets"]:
-        click.echo(f"  + {a['id']} ({a.get('kind')}, {a.get('platform')}): {a['failing']} failing")
-    click.echo(f"vanished assets: {len(d['vanished_assets'])}")
+        echo(f"  + {a['id']} ({a.get('kind')}, {a.get('platform')}): {a['failing']} failing")
+    echo(f"vanished assets: {len(d['vanished_assets'])}")
     for a in d["vanished_assets"]:
-        click.echo(f"  - {a['id']} ({a.get('kind')}, {a.get('platform')})")
+        echo(f"  - {a['id']} ({a.get('kind')}, {a.get('platform')})")
 
 
 @click.command("verify")
@@ -149,10 +149,10 @@ def verify_command(bundle: Path, digest: str | None) -> None:
     problems = verify_bundle(bundle, expected_digest=digest)
     if problems:
         for p in problems:
-            click.echo(f"{bundle}: {p}")
+            echo(f"{bundle}: {p}")
         sys.exit(EXIT_FAILING)
     manifest = read_manifest(bundle)
-    click.echo(f"ok: {len(manifest['files'])} files match the manifest (digest sha256:{manifest['digest']})")
+    echo(f"ok: {len(manifest['files'])} files match the manifest (digest sha256:{manifest['digest']})")
 
 
 def register(cli: click.Group) -> None:

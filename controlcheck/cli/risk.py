@@ -12,7 +12,7 @@ from ..risk.cai import GROUPINGS
 from ..risk.text import cai_table, risks_table
 from ..risk.treatment import DEPARTMENTS, request_file_name, requests_for
 from ..store import RunStore, resolve_db
-from .common import (db_option, handle_errors, history_db, output_option, risks_option, text_or_json_option,
+from .common import (echo, db_option, handle_errors, history_db, output_option, risks_option, text_or_json_option,
                      write_output)
 
 
@@ -99,12 +99,12 @@ def treatment_command(results_path: Path | None, db: str | None, run: str, risks
         ids = [r["id"] for r in requests_for(assessment, threshold, dept)]
         written[dept] = {"file": str(path), "risks": ids}
     if fmt == "json":
-        click.echo(json.dumps({"threshold": threshold, "requests": written}, indent=2))
+        echo(json.dumps({"threshold": threshold, "requests": written}, indent=2))
     elif not written:
-        click.echo("no assessed risk has an owner department; nothing written")
+        echo("no assessed risk has an owner department; nothing written")
     else:
         for dept, info in written.items():
-            click.echo(f"{dept}: {len(info['risks'])} risk(s) at {threshold} or above -> {info['file']}")
+            echo(f"{dept}: {len(info['risks'])} risk(s) at {threshold} or above -> {info['file']}")
 
 
 def register(cli: click.Group) -> None:

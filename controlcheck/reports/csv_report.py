@@ -1,6 +1,7 @@
 """Findings as CSV for auditors: one row per finding (skips are not listed, docs/results.md).
 
-Cells that a spreadsheet would run as a formula get a leading apostrophe."""
+Cells that a spreadsheet would run as a formula get a leading apostrophe; control
+characters (NUL, ESC, ...) are shown as escapes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import csv
 import io
 
 from ._shared import asset_index, control, evidence_text, frameworks_text, sorted_findings, spreadsheet_safe, waiver_text
+from ..terminal import cell_text
 from .base import ReportFormat, ReportInput
 
 COLUMNS = ["run_id", "asset_id", "kind", "platform", "site", "owner", "control_id", "title", "severity", "status",
@@ -37,5 +39,5 @@ class CsvReport(ReportFormat):
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for row in finding_rows(data.results):
-            writer.writerow([spreadsheet_safe(v) for v in row])
+            writer.writerow([spreadsheet_safe(cell_text(v)) for v in row])
         return buf.getvalue()

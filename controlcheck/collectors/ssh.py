@@ -261,7 +261,9 @@ class _Session:
         """One errors entry for every command the dead session did not send."""
         if self.not_run:
             shown = ", ".join(self.not_run[:5]) + (", ..." if len(self.not_run) > 5 else "")
-            self.builder.error("ssh", f"{len(self.not_run)} further command(s) not run: {self.dead} ({shown})")
+            # the collection stopped short: exit 3 territory, like a connection lost
+            self.builder.unreachable("ssh", f"{len(self.not_run)} further command(s) not run: {self.dead} "
+                                            f"({shown})")
 
     def _record(self, command: str, raw: bytes, exit_status: int, stderr: bytes = b"",
                 redact: Callable[[bytes], bytes] | None = None) -> CommandOutput:

@@ -27,6 +27,7 @@ from .errors import ControlcheckError, EnvironmentStopped
 from .files import write_atomic
 from .inventory import Asset, load_inventory
 from .reports import ReportInput, format_names, get_format
+from .reports.parallel import render_all
 from .risk import assess, load_register, treatment_plans
 from .risk.age import ages_from_store
 from .risk.register import builtin_control_ids
@@ -208,12 +209,11 @@ def has_complete_run(db: Path) -> bool:
 
 
 def write_reports(out_dir: Path, names: list[str], data: ReportInput) -> dict[str, Path]:
-    """Each format's report in the output folder under its ``file_name``."""
+    """Each format's report in the output folder under its ``file_name`` (rendered on every
+    core for a large fleet: ``reports.parallel``)."""
     written = {}
-    for name in names:
-        fmt = get_format(name)
-        content = fmt.render(data)
-        path = out_dir / fmt.file_name
+    for name, content in render_all(names, data).items():
+        path = out_dir / get_format(name).file_name
         write_atomic(path, content)
         written[name] = path
     return written

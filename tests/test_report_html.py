@@ -101,3 +101,36 @@ def test_report_command_from_results(tmp_path):
     assert code == 2 and "give -o FILE" in err
     code, _, err = run_cli("report", "--results", str(tmp_path / "nope.json"), "--format", "html")
     assert code == 2 and "file not found" in err and "Traceback" not in err
+
+
+def test_navigation_failing_matrix_worst_assets_and_one_word_per_status():
+    data = library_input(HISTORY)
+    page = get_format("html").render(data)
+    toc = re.search(r'<nav class="toc".*?</nav>', page).group(0)
+    for anchor in ("summary", "risks", "not-assessed", "cai-breakdown", "failing-matrix", "worst-assets", "findings"):
+        assert f'href="#{anchor}"' in toc and f'<section id="{anchor}"' in page, anchor
+    assert "position:sticky" in page
+    # failing findings by severity x kind: the row totals add up to the failing findings
+    matrix = re.search(r'<section id="failing-matrix">.*?</section>', page).group(0)
+    totals = [int(x) for x in re.findall(r'<td class="num"><b>(\d+)</b></td></tr>', matrix)]
+    assert sum(totals) == sum(f["status"] == "fail" for f in data.results["findings"])
+    worst = re.search(r'<section id="worst-assets">.*?</section>', page).group(0)
+    assert worst.count("<tr><td><a href=") == 10
+    # one word per status: "skip", as in XLSX, CSV and the CLI
+    assert not re.search(r'class="st"[^>]*>n/a<', page) and "not applicable<b" not in page
+    assert 'title="controls that do not apply to the asset">skip' in page
+
+
+def test_the_trend_chart_labels_the_failing_scale_and_agrees_with_the_header():
+    results_run = library_input(HISTORY).results["run"]
+    history = [HISTORY[0], {**HISTORY[1], "results_run_id": results_run["id"], "finished_at": "2026-11-21T08:05:00Z"}]
+    page = get_format("html").render(library_input(history))
+    trend = re.search(r'<svg id="trend".*?</svg>', page).group(0)
+    assert "failing findings</text>" in trend and 'class="fail-tick"' in trend
+    assert ">160</text>" in trend                   # the right scale reaches the largest bar
+    # the bars stay clear of the left axis labels
+    first_bar_x = float(re.search(r'class="fail-bar" x="([\d.]+)"', trend).group(1))
+    assert first_bar_x > 44
+    header = re.search(r"<header>.*?</header>", page).group(0)
+    assert "stored run #2" in header and "started 2026-11-21T08:00:00Z" in header
+    assert "finished 2026-11-21T08:05:00Z" in header

@@ -307,4 +307,5 @@ class OscalReport(ReportFormat):
     file_name = "assessment-results.oscal.json"
 
     def render(self, data: ReportInput) -> str:
-        return json.dumps(build_oscal(data.results, data.assessment), indent=2, ensure_ascii=False) + "\n"
+        # compact: indentation makes json use its pure-Python encoder, 3x slower on a 40 MB document
+        return json.dumps(build_oscal(data.results, data.assessment), ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -249,53 +249,7 @@ def parse_show_version(text: str, facts: ParsedFacts | None = None) -> ParsedFac
 
 
 # -- redaction -----------------------------------------------------------------------------------
-REDACTED = "<removed>"
-_SECRET_KEYS = {"password", "passwd", "psksecret", "secret", "key", "private-key", "auth-pwd", "priv-pwd",
-                "passphrase", "ppk-secret", "auth-password", "sso-password", "ldap-password", "radius-secret",
-                "server-key", "tacacs-key", "keyword", "group-password", "password2", "md5-key"}
-_SET_SECRET = re.compile(r'^(\s*set\s+(\S+)\s+)(.+)$')
-_ENC = re.compile(r'^(ENC\s+)?(SH2|AK1|[A-Za-z0-9]{0,4})')
-
-
-def _redact_own(text: str) -> str:
-    """Every password/secret/key value replaced by ``<removed>`` (``ENC`` kept: it says the value
-    was stored encrypted); SNMP community names too, unless public/private; the private key
-    blocks of certificates whole."""
-    out = []
-    in_block = False
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        if in_block:
-            if body.rstrip().endswith('"'):
-                in_block = False
-            continue
-        match = _SET_SECRET.match(body)
-        if match:
-            key, value = match.group(2), match.group(3)
-            if key in _SECRET_KEYS or key.endswith(("-password", "-secret", "-key", "-psk")):
-                kept = "ENC " if value.startswith("ENC ") else ""
-                out.append(f"{match.group(1)}{kept}{REDACTED}" + line[len(body):])
-                if value.count('"') == 1:   # a multi-line quoted value (a private key)
-                    in_block = True
-                continue
-            if key == "name" and "community" in _last_config(out):
-                name = value.strip('"')
-                if name.lower() not in DEFAULT_COMMUNITIES:
-                    out.append(f"{match.group(1)}\"{REDACTED}\"" + line[len(body):])
-                    continue
-        out.append(line)
-    return "".join(out)
-
-
-def _last_config(lines: list[str]) -> str:
-    for line in reversed(lines):
-        if line.lstrip().startswith("config "):
-            return line
-    return ""
-
-
 def redact_config(text: str) -> str:
-    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
-    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
-    secret-bearing form."""
-    return redaction.redact(PLATFORM, _redact_own(text))
+    """The platform's table in parsers/redaction.py (it scopes SNMP community names by their
+    config section)."""
+    return redaction.redact(PLATFORM, text)

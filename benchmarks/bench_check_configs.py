@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import resource
 import shutil
 import sys
@@ -38,35 +39,40 @@ DEVICES = ROOT / "fixtures" / "devices"
 EOS_REAL = ROOT.parent / "shared" / "corpus" / "network" / "configs" / "arista_eos" / "avd_campus-fabric_LEAF1A.cfg"
 
 
+def _add(out: list[str], *parts: str) -> int:
+    out.extend(parts)
+    return sum(p.count("\n") for p in parts)
+
+
 def _grow_ios(base: str, lines: int, i: int) -> str:
     out = [base.replace("hostname rtr-hq-01", f"hostname rtr-{i:05d}").rstrip().removesuffix("end")]
-    n = 0
-    while sum(s.count("\n") for s in out) < lines:
+    n, count = 0, out[0].count("\n")
+    while count < lines:
         n += 1
-        out.append(f"interface GigabitEthernet1/{n // 48}/{n % 48}\n description agent desk {n}\n"
+        count += _add(out, f"interface GigabitEthernet1/{n // 48}/{n % 48}\n description agent desk {n}\n"
                    f" switchport access vlan {100 + n % 20}\n switchport mode access\n spanning-tree portfast\n"
                    f" no shutdown\n!\n")
-        out.append(f"ip access-list extended AGENTS-{n % 50}\n permit tcp 10.{n % 200}.0.0 0.0.255.255 any eq 443\n"
+        count += _add(out, f"ip access-list extended AGENTS-{n % 50}\n permit tcp 10.{n % 200}.0.0 0.0.255.255 any eq 443\n"
                    f" deny ip any any log\n!\n")
     return "".join(out) + "end\n"
 
 
 def _grow_asa(base: str, lines: int, i: int) -> str:
     out = [base.replace("hostname fw-", f"hostname fw-{i:05d}-")]
-    n = 0
-    while sum(s.count("\n") for s in out) < lines:
+    n, count = 0, out[0].count("\n")
+    while count < lines:
         n += 1
-        out.append(f"object network AGENT-{n}\n host 10.{n % 250}.{n % 200}.{n % 100}\n"
+        count += _add(out, f"object network AGENT-{n}\n host 10.{n % 250}.{n % 200}.{n % 100}\n"
                    f"access-list INSIDE-IN extended permit tcp object AGENT-{n} any eq 443\n")
     return "".join(out)
 
 
 def _grow_eos(base: str, lines: int, i: int) -> str:
     out = [base.replace("hostname LEAF1A", f"hostname leaf-{i:05d}").rstrip().removesuffix("end")]
-    n = 0
-    while sum(s.count("\n") for s in out) < lines:
+    n, count = 0, out[0].count("\n")
+    while count < lines:
         n += 1
-        out.append(f"interface Ethernet{n + 100}\n   description IDF Standard Port {n}\n   no shutdown\n"
+        count += _add(out, f"interface Ethernet{n + 100}\n   description IDF Standard Port {n}\n   no shutdown\n"
                    f"   switchport access vlan 110\n   switchport mode access\n   switchport\n"
                    f"   spanning-tree portfast\n!\n")
     return "".join(out) + "end\n"
@@ -74,10 +80,10 @@ def _grow_eos(base: str, lines: int, i: int) -> str:
 
 def _grow_junos(base: str, lines: int, i: int) -> str:
     out = [base.replace("set system host-name rtr-srx-branch-04", f"set system host-name srx-{i:05d}")]
-    n = 0
-    while sum(s.count("\n") for s in out) < lines:
+    n, count = 0, out[0].count("\n")
+    while count < lines:
         n += 1
-        out.append(f"set interfaces ge-0/{n // 48}/{n % 48} description \"desk {n}\"\n"
+        count += _add(out, f"set interfaces ge-0/{n // 48}/{n % 48} description \"desk {n}\"\n"
                    f"set interfaces ge-0/{n // 48}/{n % 48} unit 0 family inet address 10.{n % 250}.{n % 200}.1/24\n"
                    f"set security policies from-zone trust to-zone untrust policy p{n} match source-address any\n"
                    f"set security policies from-zone trust to-zone untrust policy p{n} match destination-address "
@@ -90,10 +96,10 @@ def _grow_junos(base: str, lines: int, i: int) -> str:
 def _grow_fortios(base: str, lines: int, i: int) -> str:
     head, _, _ = base.partition("config firewall policy\n")
     out = [head.replace('set hostname "fw-fgt-hq-01"', f'set hostname "fgt-{i:05d}"'), "config firewall policy\n"]
-    n = 0
-    while sum(s.count("\n") for s in out) < lines:
+    n, count = 0, out[0].count("\n")
+    while count < lines:
         n += 1
-        out.append(f'    edit {n}\n        set name "rule-{n}"\n        set srcintf "internal"\n'
+        count += _add(out, f'    edit {n}\n        set name "rule-{n}"\n        set srcintf "internal"\n'
                    f'        set dstintf "wan1"\n        set action accept\n        set srcaddr "AGENTS-{n % 40}"\n'
                    f'        set dstaddr "SAAS-{n % 30}"\n        set schedule "always"\n'
                    f'        set service "HTTPS"\n        set logtraffic all\n    next\n')
@@ -104,10 +110,10 @@ def _grow_panos(base: str, lines: int, i: int) -> str:
     base = base.replace("<hostname>fw-pan-dc-01</hostname>", f"<hostname>pan-{i:05d}</hostname>")
     head, sep, tail = base.partition("              <rules>\n")
     out = [head, sep]
-    n = 0
-    while (head.count("\n") + sum(s.count("\n") for s in out[2:])) < lines:
+    n, count = 0, head.count("\n")
+    while count < lines:
         n += 1
-        out.append(f'                <entry name="rule-{n}">\n'
+        count += _add(out, f'                <entry name="rule-{n}">\n'
                    f"                  <from><member>agents</member></from>\n"
                    f"                  <to><member>untrust</member></to>\n"
                    f"                  <source><member>AGENTS-{n % 40}</member></source>\n"
@@ -135,7 +141,6 @@ def make_fleet(folder: Path, files: int, big: int, lines: int) -> int:
     for i in range(files):
         platform = names[i % len(names)]
         source, grow, suffix = PLATFORMS[platform]
-        size = 15000 if i < big * len(names) and i % (files // max(big, 1) or 1) < len(names) else lines
         size = 15000 if i < big else lines
         text = grow(source.read_text(), size + (i * 37) % 900, i)
         path = folder / platform / f"dev-{i:05d}{suffix}"
@@ -166,11 +171,17 @@ def parse_cost(platform: str, lines: int) -> tuple[float, float]:
     return per * 1000, per * 1e6 / (len(text.encode()) / 1024)
 
 
-def run(folder: Path, jobs: int) -> tuple[float, dict]:
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run(folder: Path, jobs: int) -> tuple[float, float, dict]:
+    """(wall seconds, CPU seconds of this process and its workers, results)."""
     policies = load_policies(None)
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     results, _ = check_configs(folder, policies, jobs=jobs)
-    return time.perf_counter() - start, results
+    return time.perf_counter() - start, _cpu() - cpu, results
 
 
 def main() -> None:
@@ -195,10 +206,10 @@ def main() -> None:
         size_q = make_fleet(quarter, args.files // 4, max(args.big // 4, 1), args.lines)
         size = make_fleet(fleet, args.files, args.big, args.lines)
         io = floor(fleet)
-        secs_q, res_q = run(quarter, args.jobs)
+        secs_q, _, res_q = run(quarter, args.jobs)
         rss_q = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         shutil.rmtree(quarter)
-        secs, results = run(fleet, args.jobs)
+        secs, cpu, results = run(fleet, args.jobs)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     s = results["summary"]["by_status"]
@@ -206,6 +217,8 @@ def main() -> None:
           f"with {args.jobs} parsing processes:")
     print(f"  wall {secs:6.1f} s   target < 20 s: {'met' if secs < 20 else 'NOT met'}   "
           f"({secs * 1000 / args.files:.1f} ms per config, {secs * 1e6 / (size / 1024):.0f} us per KiB)")
+    print(f"  CPU {cpu:6.1f} s in all (parent + workers): on {args.jobs} otherwise idle cores at least "
+          f"{cpu / args.jobs:5.1f} s wall; load average now {os.getloadavg()[0]:.1f} (other work shares the cores)")
     print(f"  findings: {s['pass']} pass, {s['fail']} fail, {s['error']} error; "
           f"{len(results['summary']['unrecognised_files'])} unrecognised")
     print(f"  floor (read + sha256 every file): {io:5.2f} s   ratio {secs / io:5.0f}x")

@@ -412,7 +412,10 @@ class CliSession(_Session):
 
 
 _REFUSALS = re.compile(r"^(?:ERROR:\s*)?%\s*(?:Invalid input|Invalid command|Unknown command|Incomplete command|"
-                       r"Ambiguous command|Bad command|Unrecognized command|Command authorization failed)",
+                       r"Ambiguous command|Bad command|Unrecognized command|Command authorization failed)"
+                       # Junos, FortiOS and PAN-OS refuse in their own words
+                       r"|^syntax error, expecting|^unknown command\.|^Command fail\. Return code|"
+                       r"^Unknown command:|^Invalid syntax\.",
                        re.I | re.M)
 
 
@@ -429,7 +432,7 @@ def cli_rejected(text: str) -> str:
 
 @contextmanager
 def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str,
-                privileged: bool = False) -> Iterator[CliSession]:
+                privileged: bool = False, options: dict | None = None) -> Iterator[CliSession]:
     """A netmiko session; with ``privileged``, enter ``enable`` when the login landed in user
     EXEC (netmiko does not do it for IOS by itself, and user EXEC cannot show the config)."""
     from netmiko import ConnectHandler
@@ -445,6 +448,7 @@ def cli_session(target: SshTarget, builder: FactsBuilder, device_type: str,
         banner_timeout=target.connect_timeout, read_timeout_override=None,
         session_log=None, auto_connect=False, fast_cli=True,
     )
+    params.update(options or {})   # a platform's own netmiko settings (NetworkCliCollector.netmiko_options)
     conn = ConnectHandler(**params)
     policy = HostKeyPolicy(target)
     conn.key_policy = policy   # netmiko's RejectPolicy would not name the fingerprint
@@ -526,7 +530,8 @@ class SshCollector(Collector):
         try:
             target = ssh_target(asset, ctx)
             if self.netmiko_device_type:
-                with cli_session(target, builder, self.netmiko_device_type, self.privileged) as session:
+                with cli_session(target, builder, self.netmiko_device_type, self.privileged,
+                                 getattr(self, "netmiko_options", None)) as session:
                     self.gather(session, builder)
             else:
                 with exec_session(target, builder) as session:

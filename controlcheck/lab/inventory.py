@@ -12,7 +12,8 @@ import yaml
 from .sshsim import LOOPBACK, SshSimulator
 
 # platform -> asset kind when the caller does not say
-DEFAULT_KIND = {"cisco_ios": "router", "cisco_asa": "firewall", "linux": "workstation",
+DEFAULT_KIND = {"cisco_ios": "router", "cisco_asa": "firewall", "arista_eos": "switch", "juniper_junos": "router",
+                "fortios": "firewall", "paloalto_panos": "firewall", "linux": "workstation",
                 "windows": "workstation", "asterisk": "pbx"}
 
 

@@ -5,7 +5,8 @@ Each simulated device is a folder ``fixtures/devices/<platform>/<case>/`` with a
 
     hostname: rtr-branch-07
     mode: cli             # cli: an interactive IOS/ASA prompt (netmiko); exec: one command per channel
-    cli_style: ios        # ios | asa (prompts and the commands netmiko sends to prepare a session)
+    cli_style: ios        # ios | asa | eos | junos | fortios | panos (prompts, and the answers to the
+                          # commands netmiko sends to prepare a session: STYLE_ANSWERS)
     username: audit
     password: lab-only    # the simulated device's own login, lab only
     enable_secret: lab-enable
@@ -51,6 +52,26 @@ LOOPBACK = "127.0.0.1"
 # What IOS and the ASA refuse in user EXEC (privilege 1): the configurations. A collector
 # that forgets ``enable`` gets '% Invalid input' here as it would on a real device.
 PRIVILEGED_COMMANDS = ("show running-config", "show startup-config")
+
+# What each CLI answers to the commands netmiko sends while preparing a session (its patterns
+# wait for these words). '<cmd> | grep X' is answered from <cmd>'s own output.
+STYLE_ANSWERS: dict[str, dict[str, str]] = {
+    "ios": {}, "asa": {},
+    "eos": {"terminal width 511": "Width set to 511 columns.\n", "terminal length 0": "Pagination disabled.\n"},
+    "junos": {"set cli screen-width 511": "Screen width set to 511\n",
+              "set cli complete-on-space off": "Disabling complete-on-space\n",
+              "set cli screen-length 0": "Screen length set to 0\n"},
+    "fortios": {"get system console": "mode                : line\nbaudrate            : 9600\n"
+                                      "output              : standard\nlogin               : enable\n",
+                "show full-configuration system console": "config system console\n    set output standard\nend\n"},
+    "panos": {"set cli scripting-mode on": "", "set cli terminal width 500": "", "set cli pager off": ""},
+}
+# How each CLI refuses a command it does not know
+STYLE_INVALID = {
+    "junos": "                    ^\nsyntax error, expecting <command>.\n",
+    "fortios": "Unknown action 0\nCommand fail. Return code -1\n",
+    "panos": "Unknown command: {command}\nInvalid syntax.\n",
+}
 # a client hanging up is normal for a server; keep paramiko's server-side noise out of test output
 _log = logging.getLogger("controlcheck.sshsim")
 _log.addHandler(logging.NullHandler())
@@ -130,7 +151,18 @@ class _DeviceServer(paramiko.ServerInterface):
         self.events: dict[int, threading.Event] = {}
 
     def get_allowed_auths(self, username):
-        return "password,publickey"
+        # PAN-OS logins are keyboard-interactive (netmiko's paloalto_panos driver answers them)
+        return "password,keyboard-interactive,publickey" if self.device.cli_style == "panos" else "password,publickey"
+
+    def check_auth_interactive(self, username, submethods):
+        if self.device.cli_style != "panos" or username != self.device.username:
+            return paramiko.AUTH_FAILED
+        return paramiko.InteractiveQuery("", "", ("Password: ", False))
+
+    def check_auth_interactive_response(self, responses):
+        if self.device.password is not None and list(responses)[:1] == [self.device.password]:
+            return paramiko.AUTH_SUCCESSFUL
+        return paramiko.AUTH_FAILED
 
     def check_auth_password(self, username, password):
         if username == self.device.username and self.device.password is not None and password == self.device.password:
@@ -316,7 +348,8 @@ class SshSimulator:
 
 
 class _CliShell:
-    """Just enough of an IOS / ASA exec prompt for netmiko: echo, enable, paging, config mode."""
+    """Just enough of a network CLI for netmiko (IOS, ASA, EOS, Junos, FortiOS, PAN-OS prompts):
+    echo, enable, paging, config mode, the answers netmiko's session preparation waits for."""
 
     SILENT = {"terminal length 0", "terminal width 511", "terminal pager 0", "terminal no monitor"}
 
@@ -330,9 +363,14 @@ class _CliShell:
         self.config_mode = False
 
     def prompt(self) -> str:
+        style, name = self.device.cli_style, self.device.name
+        if style in ("junos", "panos"):
+            return f"{self.device.username}@{name}{'#' if self.config_mode else '>'} "
+        if style == "fortios":
+            return f"{name} # "
         if self.config_mode:
-            return f"{self.device.name}(config)#"
-        return f"{self.device.name}{'#' if self.privileged else '>'}"
+            return f"{name}(config)#"
+        return f"{name}{'#' if self.privileged else '>'}"
 
     def send(self, text: str | bytes) -> None:
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -412,8 +450,18 @@ class _CliShell:
         if command == "end" or (command == "exit" and self.config_mode):
             self.config_mode = False
             return
+        canned = STYLE_ANSWERS.get(self.device.cli_style, {})
+        if command in canned:
+            self.send(canned[command])
+            return
         if command in self.SILENT:
             return
+        if " | grep " in command and self.device.cli_style in ("fortios", "eos"):
+            base, _, needle = command.partition(" | grep ")
+            whole = self.device.output(base.strip())
+            if whole is not None:
+                self.send("".join(line + "\n" for line in whole.decode().splitlines() if needle.strip() in line))
+                return
         if command == "show curpriv" and self.device.cli_style == "asa":
             level = 15 if self.privileged else 1
             mode = "P_PRIV" if self.privileged else "P_UNPR"
@@ -433,6 +481,8 @@ class _CliShell:
         self.send(output if output.endswith(b"\n") else output + b"\n")
 
     def invalid(self, command: str) -> str:
+        if self.device.cli_style in STYLE_INVALID:
+            return STYLE_INVALID[self.device.cli_style].format(command=command)
         if self.device.cli_style == "asa":
             return "                ^\nERROR: % Invalid input detected at '^' marker.\n"
         return f"{' ' * (len(self.prompt()) + 1)}^\n% Invalid input detected at '^' marker.\n\n"

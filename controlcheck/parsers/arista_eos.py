@@ -284,60 +284,7 @@ def parse_show_version(text: str, facts: ParsedFacts | None = None) -> ParsedFac
 
 
 # -- redaction -----------------------------------------------------------------------------------
-REDACTED = "<removed>"
-# words a secret value follows, and the type words EOS may put between (kept: controls judge them)
-_SECRET_WORDS = {"secret", "password", "key", "authentication-key", "md5", "sha", "sha256", "sha512-password"}
-_TYPE_WORDS = {"0", "5", "7", "8a", "sha512", "md5", "sha", "sha224", "sha256", "sha384", "aes",
-               "aes192", "aes256", "des", "3des"}
-
-
-def _redact_own(text: str) -> str:
-    """Every password, secret, key, hash and non-default SNMP community replaced by
-    ``<removed>``; the hash type (``sha512``, ``7``) is kept."""
-    out = []
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        words = body.split()
-        if not words or words[0] in ("!", "description"):
-            out.append(line)
-            continue
-        new = list(words)
-        if words[:2] == ["snmp-server", "community"] and len(words) > 2:
-            if words[2].lower() not in DEFAULT_COMMUNITIES:
-                new[2] = REDACTED
-        elif words[:2] == ["snmp-server", "user"]:
-            for i, w in enumerate(words):
-                if w in ("auth", "priv") and i + 2 < len(words):
-                    new[i + 2] = REDACTED
-        elif words[:2] == ["snmp-server", "host"] and len(words) > 3:
-            if "version" not in words or words[words.index("version") + 1:][:1] in (["1"], ["2c"]):
-                new[-1] = REDACTED if words[-1].lower() not in DEFAULT_COMMUNITIES else words[-1]
-        elif words[:2] == ["ntp", "authentication-key"] and len(words) > 3:
-            new[-1] = REDACTED     # ntp authentication-key <id> <algorithm> [<type>] <key>
-        elif words[:2] == ["ntp", "server"]:
-            pass                   # 'key <id>' names a key by number
-        else:
-            i = 0
-            while i < len(words) - 1:
-                if words[i].lower() in _SECRET_WORDS:
-                    j = i + 1
-                    while j < len(words) - 1 and words[j].lower() in _TYPE_WORDS:
-                        j += 1
-                    if j < len(words) and words[j].lower() not in _TYPE_WORDS | {"in", "out"}:
-                        new[j] = REDACTED
-                    i = j + 1
-                    continue
-                i += 1
-        if new == words:
-            out.append(line)
-        else:
-            indent = body[:len(body) - len(body.lstrip())]
-            out.append(indent + " ".join(new) + line[len(body):])
-    return "".join(out)
-
-
 def redact_config(text: str) -> str:
-    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
-    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
-    secret-bearing form."""
-    return redaction.redact(PLATFORM, _redact_own(text))
+    """The platform's table in parsers/redaction.py (every secret-bearing form; hash kinds,
+    type words and public/private communities kept: the controls judge them)."""
+    return redaction.redact(PLATFORM, text)

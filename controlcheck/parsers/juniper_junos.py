@@ -265,40 +265,25 @@ def parse_show_version(text: str, facts: ParsedFacts | None = None) -> ParsedFac
 
 # -- redaction -----------------------------------------------------------------------------------
 REDACTED = "<removed>"
-# words a secret follows in Junos (either form)
-_SECRET_WORDS = ("encrypted-password", "plain-text-password-value", "secret", "pre-shared-key", "authentication-key",
-                 "key", "authentication-password", "privacy-password", "privacy-key", "ascii-text", "hexadecimal",
-                 "value")
-# a word that names a key by number ('key 1', 'authentication-key 1 type sha256') is no secret
-_SECRET_RE = re.compile(r'((?<![\w-])(?:%s)\s+)(?!\d+\s*(?:;|\btype\b|$))("(?:[^"\\]|\\.)*"|[^\s;]+)'
-                        % "|".join(re.escape(w) for w in _SECRET_WORDS), re.M)
 _COMMUNITY_RE = re.compile(r"(\bsnmp\s+community\s+|^\s*community\s+)(\S+)", re.M)
 
 
-def _redact_own(text: str) -> str:
-    """Every password hash, key and non-default SNMP community replaced by ``<removed>``; the
-    hash's kind is kept as its first characters (``$6$``), which is all the controls judge."""
-
-    def secret(match: re.Match) -> str:
-        value = match.group(2).strip('"')
-        kind = value[:3] if value.startswith("$") and value[2:3] == "$" else ""
-        quote = '"' if match.group(2).startswith('"') else ""
-        return f"{match.group(1)}{quote}{kind}{REDACTED}{quote}"
-
+def _number_communities(text: str) -> str:
+    """Each SNMP community gets a distinct stand-in (``<removed-2>``), so the lines of one
+    community still group together once redacted; the table leaves numbered stand-ins alone."""
+    if "community" not in text:
+        return text
     names: dict[str, str] = {}
 
     def community(match: re.Match) -> str:
-        # each community keeps a distinct stand-in, so its lines still group together
         name = match.group(2).strip('"')
         if name.lower() in DEFAULT_COMMUNITIES or name == "{":
             return match.group(0)
         return match.group(1) + names.setdefault(name, f"<removed-{len(names) + 1}>")
 
-    return _COMMUNITY_RE.sub(community, _SECRET_RE.sub(secret, text))
+    return _COMMUNITY_RE.sub(community, text)
 
 
 def redact_config(text: str) -> str:
-    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
-    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
-    secret-bearing form."""
-    return redaction.redact(PLATFORM, _redact_own(text))
+    """SNMP communities numbered (see above), then the platform's table in parsers/redaction.py."""
+    return redaction.redact(PLATFORM, _number_communities(text))

@@ -207,12 +207,16 @@ def parse_show_version(text: str, facts: ParsedFacts | None = None) -> ParsedFac
     """``show system info``."""
     facts = facts or ParsedFacts()
     for path, pattern in (("system.hostname", r"^hostname:\s*(\S+)"), ("system.model", r"^model:\s*(\S+)"),
-                          ("system.serial", r"^serial:\s*(\S+)"), ("system.os_version", r"^sw-version:\s*(\S+)"),
-                          ("system.uptime_text", r"^uptime:\s*(.+)$")):
+                          ("system.serial", r"^serial:\s*(\S+)"), ("system.os_version", r"^sw-version:\s*(\S+)")):
         match = re.search(pattern, text, re.M)
         if match:
             facts.set(path, match.group(1).strip())
             facts.note(path, [match.group(0)])
+    match = re.search(r"^uptime:\s*(?:(\d+) days?, )?(\d+):(\d+):(\d+)", text, re.M)
+    if match:
+        days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+        facts.set("system.uptime_seconds", ((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+        facts.note("system.uptime_seconds", [match.group(0)])
     if facts.values:
         facts.set("system.vendor", VENDOR)
         facts.set("system.os_name", "PAN-OS")
@@ -220,34 +224,10 @@ def parse_show_version(text: str, facts: ParsedFacts | None = None) -> ParsedFac
 
 
 # -- redaction -----------------------------------------------------------------------------------
-REDACTED = "<removed>"
-_SECRET_WORDS = ("phash", "password", "passwd", "secret", "key", "pre-shared-key", "private-key", "authpwd",
-                 "privpwd", "snmp-community-string", "community", "api-key", "bind-password", "auth-password",
-                 "authentication-key")
-_XML_SECRET = re.compile(r"<(%s)>([^<]*)</\1>" % "|".join(re.escape(w) for w in _SECRET_WORDS))
-_TEXT_SECRET = re.compile(r'(\b(?:%s)\s+)("(?:[^"\\]|\\.)*"|[^\s;{]+)' % "|".join(re.escape(w) for w in _SECRET_WORDS))
-
-
-def _kept(value: str, marker: str = REDACTED) -> str:
-    value = value.strip('"')
-    if value.lower() in DEFAULT_COMMUNITIES or value == "*":
-        return value
-    return (value[:3] if value.startswith("$") and value[2:3] == "$" else "") + marker
-
-
-def _redact_own(text: str) -> str:
-    """Password hashes, keys and SNMP community strings replaced by ``<removed>`` (a hash keeps
-    its ``$1$``/``$5$`` kind; ``public``/``private`` stay, they are what a control looks for)."""
-    if text.lstrip().startswith("<"):   # XML: the marker escaped, so the document stays well formed
-        return _XML_SECRET.sub(lambda m: f"<{m.group(1)}>{_kept(m.group(2), '&lt;removed&gt;')}</{m.group(1)}>", text)
-    return _TEXT_SECRET.sub(lambda m: m.group(1) + _kept(m.group(2)), text)
-
-
 def redact_config(text: str) -> str:
-    """This module's own pass (it keeps what the parser groups by, e.g. distinct SNMP community
-    stand-ins), then the platform's table in parsers/redaction.py, which catches every other
-    secret-bearing form."""
-    redacted = redaction.redact(PLATFORM, _redact_own(text))
+    """The platform's table in parsers/redaction.py (every secret-bearing form; hash kinds,
+    type words and public/private communities kept: the controls judge them)."""
+    redacted = redaction.redact(PLATFORM, text)
     if text.lstrip().startswith("<"):   # XML stays well formed: the marker is escaped
         redacted = redacted.replace("<removed>", "&lt;removed&gt;")
     return redacted

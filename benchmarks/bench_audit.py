@@ -63,15 +63,20 @@ def descendants_rss_mib(root: int, exclude: set[int]) -> float:
 
 
 class MemorySampler(threading.Thread):
-    def __init__(self, exclude: set[int]):
+    def __init__(self, exclude: set[int], clock: "StageClock"):
         super().__init__(daemon=True)
         self.exclude = exclude
+        self.clock = clock
         self.peak = 0.0
+        self.by_stage: dict[str, float] = defaultdict(float)
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            self.peak = max(self.peak, descendants_rss_mib(os.getpid(), self.exclude))
+            rss = descendants_rss_mib(os.getpid(), self.exclude)
+            self.peak = max(self.peak, rss)
+            stage = self.clock.current or "other"
+            self.by_stage[stage] = max(self.by_stage[stage], rss)
 
 
 class StageClock:
@@ -79,20 +84,31 @@ class StageClock:
 
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
+        self.formats: dict[str, float] = defaultdict(float)
+        self.current: str | None = None
 
-    def wrap(self, name: str, fn):
+    def wrap(self, name: str, fn, into: dict | None = None):
         def timed(*args, **kwargs):
             start = time.perf_counter()
+            outer, self.current = self.current, (self.current if into is not None else name)
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.seconds[name] += time.perf_counter() - start
+                self.current = outer
+                (self.seconds if into is None else into)[name] += time.perf_counter() - start
         return timed
 
     def install(self) -> None:
         for attr, stage in (("_store_collected", "store facts"), ("run_check", "check"), ("assess", "assess"),
                             ("write_reports", "reports"), ("write_treatment", "treatment")):
             setattr(audit_module, attr, self.wrap(stage, getattr(audit_module, attr)))
+        get_format = audit_module.get_format
+
+        def timed_format(name: str):
+            fmt = get_format(name)
+            fmt.render = self.wrap(name, fmt.render, into=self.formats)
+            return fmt
+        audit_module.get_format = timed_format
         make_engine = audit_module.make_engine
 
         def timed_engine(*args, **kwargs):
@@ -132,7 +148,7 @@ def main() -> None:
                 inventory = write_inventory(work / "inventory.yaml", assets, known_hosts=fleet.known_hosts)
                 clock = StageClock()
                 clock.install()
-                sampler = MemorySampler(exclude={fleet.process.pid, *sim_pids(sim)})
+                sampler = MemorySampler(exclude={fleet.process.pid, *sim_pids(sim)}, clock=clock)
                 sampler.start()
                 start = time.perf_counter()
                 cpu = os.times()
@@ -150,7 +166,10 @@ def main() -> None:
           f"{elapsed:.1f} s, {total / elapsed:.1f} assets/s; {s['findings']} findings "
           f"({s['by_status']}); {len(result.assets_with_errors)} assets with collection errors")
     for stage, seconds in clock.seconds.items():
-        print(f"  {stage:12s} {seconds:6.1f} s ({seconds / elapsed:5.1%})")
+        print(f"  {stage:12s} {seconds:6.1f} s ({seconds / elapsed:5.1%}), peak memory in it "
+              f"{sampler.by_stage.get(stage, 0):.0f} MiB")
+    print("  reports by format: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in
+                                              sorted(clock.formats.items(), key=lambda kv: -kv[1])))
     print(f"  CPU of this process {own_cpu:.1f} s (workers not included)")
     print(f"peak memory (this process + collection workers): {sampler.peak:.0f} MiB, "
           f"{sampler.peak / total:.2f} MiB per asset")

@@ -124,6 +124,18 @@ def _is_async(asset: Asset) -> bool:
         return False
 
 
+def _prepare(platforms: set[str]) -> None:
+    """Imports done once, up front: each platform's collector module and what its sessions use."""
+    for platform in sorted(platforms):
+        try:
+            collector = get_collector(platform)
+        except Exception:  # noqa: S112 - an unknown platform is reported per asset by collect_asset
+            continue
+        prepare = getattr(collector, "prepare", None)
+        if prepare is not None:
+            prepare()
+
+
 # below this many SSH/file assets one process is quicker than starting workers
 PROCESSES_FROM_ASSETS = 48
 
@@ -156,6 +168,7 @@ def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: i
                 progress(asset, document)
 
     def in_threads(todo: list[Asset]) -> None:
+        _prepare({a.platform for a in todo})     # (worker processes have it from their fork server)
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="collect") as pool:
             futures = {pool.submit(collect_asset, a, ctx): a for a in todo}
             try:

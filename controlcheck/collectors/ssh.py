@@ -526,6 +526,12 @@ class SshCollector(Collector):
     netmiko_device_type: str | None = None   # set for CLI platforms; None = exec channel
     privileged: bool = False                 # CLI platforms whose commands need privilege 15 (enable)
 
+    def prepare(self) -> None:
+        """Import what sessions need once, before the threads start (not in the first
+        worker threads, queued on the import lock)."""
+        if self.netmiko_device_type:
+            import netmiko  # noqa: F401
+
     def collect(self, asset: Asset, ctx: CollectionContext, builder: FactsBuilder) -> None:
         try:
             target = ssh_target(asset, ctx)

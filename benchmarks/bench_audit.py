@@ -10,8 +10,9 @@ audit is ``audit.run_audit`` as ``controlcheck audit`` runs it (collect, store, 
 assess, every audit report, treatment requests), with each stage timed by wrapping the
 functions ``run_audit`` calls.
 
-Peak memory is sampled every 0.2 s as the sum of the resident sizes of this process
-and its descendants (collection workers and their fork server), the labs excluded.
+Peak memory is sampled every 0.2 s as the sum of the proportional set sizes (PSS:
+pages shared by forked processes counted once) of this process and its descendants
+(collection workers and their fork server), the labs excluded.
 Prints figures; no assertion (target on two cores: under 60 s and under 0.5 MiB per
 asset for 600 SSH + 400 SNMP)."""
 
@@ -38,7 +39,7 @@ RECORDING = "UPS/eaton-93e-80"
 
 
 def descendants_rss_mib(root: int, exclude: set[int]) -> float:
-    """Resident MiB of ``root`` and every process below it, except ``exclude`` (and theirs)."""
+    """Memory (PSS, else RSS) in MiB of ``root`` and every process below it, except ``exclude``."""
     children: dict[int, list[int]] = defaultdict(list)
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -57,9 +58,22 @@ def descendants_rss_mib(root: int, exclude: set[int]) -> float:
         pid = todo.pop()
         if pid in exclude:
             continue
-        total += rss.get(pid, 0)
+        total += pss(pid) or rss.get(pid, 0)
         todo.extend(children.get(pid, ()))
     return total / 2**20
+
+
+def pss(pid: int) -> int | None:
+    """Proportional set size: pages shared between the fork server and its workers count
+    once in all (plain RSS would count them once per process)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 class MemorySampler(threading.Thread):

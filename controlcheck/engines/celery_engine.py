@@ -4,7 +4,7 @@ arrive, written exactly where the local engine writes them.
 A site nobody serves: while a site has outstanding tasks the coordinator asks the workers
 which queues they consume (Celery's remote control); a site with no worker for
 ``site_timeout`` seconds is given up: its tasks are revoked and its queue purged, and its
-assets get the error "not collected: no worker for site X". An interrupted coordinator revokes
+assets are reported "not collected: no worker for site X". An interrupted coordinator revokes
 what is outstanding the same way before it lets the interrupt through.
 """
 
@@ -25,6 +25,7 @@ from .payload import queue_for, safe_evidence_path, task_payload, unpack_result
 
 POLL_INTERVAL = 0.05        # seconds between looks for finished results (one MGET of every outstanding id)
 WORKER_LOOK_EVERY = 2.0     # seconds between asking which queues live workers consume
+QUIET_BEFORE_ASKING = 5.0   # seconds without a result from a site before asking whether it has a worker
 
 
 def _hide(url: str) -> str:
@@ -98,7 +99,12 @@ class CeleryEngine:
             now = time.monotonic()
             if now < state["next_look"]:
                 return
+            # a site whose results keep arriving has a worker: ask (a broadcast that waits for
+            # replies) only about sites quiet for a while
+            quiet = min(self.site_timeout / 2, QUIET_BEFORE_ASKING)
             waiting = {pending[t].site for t in outstanding}
+            if all(now - seen[site] < quiet for site in waiting):
+                return
             served = self._served_queues()
             now = time.monotonic()
             state["next_look"] = now + WORKER_LOOK_EVERY
@@ -111,7 +117,7 @@ class CeleryEngine:
                     for t in ids:
                         outstanding.discard(t)
                         self._record(pending[t], out_dir, result, progress, inventory,
-                                     error=f"not collected: no worker for site {site or '(default queue)'}")
+                                     error=f"no worker for site {site or '(default queue)'}")
 
         backend = self.app.backend
         while outstanding:

@@ -369,3 +369,19 @@ def test_an_unreachable_database_stops_the_audit_before_any_task_is_sent(tmp_pat
     assert code == 4 and len(lines) == 1 and "cannot reach the run history database" in lines[0], err
     assert not (tmp_path / "out").exists()
     assert redis.Redis.from_url(broker.url).llen(queue_for("Nowhere-DB")) == 0
+
+
+def test_a_pickled_message_on_the_broker_is_refused_by_the_worker(tmp_path, broker, workers):
+    """JSON only: a message another client pickles (which could run code when loaded) is not
+    deserialised, let alone run."""
+    from celery import Celery
+
+    worker = Worker(broker.url, ["Pickle-Site"])
+    workers.append(worker)
+    marker = tmp_path / "ran"
+    sender = Celery("attacker", broker=broker.url, set_as_current=False)
+    sender.conf.update(task_serializer="pickle", accept_content=["pickle", "json"])
+    sender.send_task("controlcheck.collect_asset", args=[{"asset": {"id": str(marker)}}],
+                     queue=queue_for("Pickle-Site"), serializer="pickle")
+    worker.wait_for(r"(?i)refus\w* .*content of type pickle|untrusted content of type pickle")
+    assert worker.collected() == [] and not marker.exists()

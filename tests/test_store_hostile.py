@@ -71,3 +71,17 @@ def test_a_damaged_history_is_refused_with_one_line_and_not_written(tmp_path):
     with pytest.raises(EnvironmentStopped):
         RunStore(db)            # what an audit opens before it writes anything
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_a_password_in_a_database_url_is_never_printed(tmp_path):
+    import socket
+
+    with socket.socket() as s:          # a port nobody listens on: connection refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql://auditor:Pa55-marker@127.0.0.1:{port}/controlcheck"
+    for args in (["trend", "--db", url], ["db", "upgrade", "--db", url], ["diff", "1", "2", "--db", url]):
+        code, out, err = run_cli(*args)
+        assert code == 4 and "Pa55-marker" not in out + err and "auditor:***@127.0.0.1" in err, err
+    code, _, err = run_cli("trend", "--db", "mysql://auditor:Pa55-marker@db/x")
+    assert code == 2 and "Pa55-marker" not in err

@@ -20,6 +20,7 @@ bench:
 	python3 benchmarks/bench_collect_snmp.py
 	python3 benchmarks/bench_assess.py
 	python3 benchmarks/bench_reports.py
+	python3 benchmarks/bench_celery.py
 
 demo:
 	controlcheck demo

@@ -372,6 +372,7 @@ class CliSession(_Session):
     def __init__(self, conn, target: SshTarget, builder: FactsBuilder):
         super().__init__(target, builder)
         self.conn = conn
+        self._prompt: str | None = None
 
     def run(self, command: str, timeout: float | None = None,
             redact: Callable[[bytes], bytes] | None = None) -> CommandOutput | None:
@@ -382,7 +383,13 @@ class CliSession(_Session):
             raise CollectionError(f"{self.dead}; {command!r} and the commands after it were not run",
                                   source="ssh")
         try:
-            text = self.conn.send_command(command, read_timeout=timeout, strip_prompt=True, strip_command=True)
+            if self._prompt is None:
+                # the prompt, found once: netmiko would find it again before every command (a
+                # round trip and about 25 ms of its polling each); either privilege's ending matches
+                prompt = self.conn.find_prompt().strip()
+                self._prompt = re.escape(prompt[:-1]) + "[>#]" if prompt[-1:] in (">", "#") else ""
+            text = self.conn.send_command(command, expect_string=self._prompt or None, read_timeout=timeout,
+                                          strip_prompt=True, strip_command=True)
         except ReadTimeout:
             if not self._connected():
                 raise CollectionError(f"connection dropped by {self.target.label} during {command!r}; "

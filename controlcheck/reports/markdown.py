@@ -67,6 +67,10 @@ class MarkdownReport(ReportFormat):
                                f"{md(r['residual_rating'])} |")
             else:
                 out.append("None.")
+            apart = assessment.get("not_assessed") or []
+            if apart:
+                out += ["", f"Not assessed (no asset of their class in this audit): "
+                            f"{', '.join(md(r['id']) for r in apart)}."]
             out.append("")
         failing = [f for f in sorted_findings(results) if f["status"] in ("fail", "error")]
         out += [f"### Failing findings ({len(failing)})", ""]

@@ -49,7 +49,7 @@ table{border-collapse:collapse;width:100%;margin:4pt 0 8pt}
 th,td{border:0.5pt solid #c7c9cc;padding:2.5pt 4pt;text-align:left;vertical-align:top}
 th{background:#eef1f4;font-weight:700}td.num,th.num{text-align:right}
 thead{display:table-header-group}tr{break-inside:avoid}
-table.register{font-size:7.6pt;table-layout:fixed}table.register td{overflow-wrap:break-word;hyphens:auto}
+table.register{font-size:7.6pt;table-layout:fixed}table.register td{overflow-wrap:break-word}
 .chip{display:inline-block;padding:0 4pt;border-radius:3pt;color:#fff;font-weight:700;white-space:nowrap}
 .cards{display:flex;gap:8pt;margin:6pt 0}.card{border:0.5pt solid #c7c9cc;border-radius:4pt;padding:5pt 9pt}
 .card b{display:block;font-size:18pt}.card.cai b{font-size:26pt;color:#0d47a1}

@@ -7,7 +7,11 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
-from ..yamlio import validator_for, describe_schema_error
+from ..yamlio import check_depth, describe_schema_error, validator_for
+
+# deeper than any collector writes (about 8); a deeper document is refused before the schema
+# validation and the evaluator, which recurse, meet it
+FACTS_MAX_DEPTH = 100
 
 
 def load_facts_file(path: Path) -> tuple[dict, str]:
@@ -22,6 +26,9 @@ def load_facts_file(path: Path) -> tuple[dict, str]:
         raise InputError("not UTF-8 text, expected a JSON facts document", file=str(path)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from None
+    except RecursionError:
+        raise InputError(f"nested deeper than {FACTS_MAX_DEPTH} levels: refused", file=str(path)) from None
+    check_depth(doc, str(path), limit=FACTS_MAX_DEPTH, what="facts document")
     errors = sorted(validator_for("facts").iter_errors(doc), key=lambda e: len(e.absolute_path))
     if errors:
         raise InputError(f"not a facts document: {describe_schema_error(errors[0])}", file=str(path))

@@ -58,13 +58,13 @@ def _grow_ios(base: str, lines: int, i: int) -> str:
 
 
 def _grow_asa(base: str, lines: int, i: int) -> str:
-    out = [base.replace("hostname fw-", f"hostname fw-{i:05d}-")]
+    out = [base.replace("hostname fw-", f"hostname fw-{i:05d}-").rstrip().removesuffix(": end")]
     n, count = 0, out[0].count("\n")
     while count < lines:
         n += 1
         count += _add(out, f"object network AGENT-{n}\n host 10.{n % 250}.{n % 200}.{n % 100}\n"
                    f"access-list INSIDE-IN extended permit tcp object AGENT-{n} any eq 443\n")
-    return "".join(out)
+    return "".join(out) + ": end\n"
 
 
 def _grow_eos(base: str, lines: int, i: int) -> str:

@@ -14,6 +14,7 @@ so memory stays flat in the number of files.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -134,12 +135,14 @@ def iter_config_documents(root: Path | list[Path], run: ConfigRun, inventory: In
         tasks.append((str(path), shown, found, str(evidence_dir) if evidence_dir else None))
     seen: set[str] = set()
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 4)
-    if jobs <= 1 or len(tasks) < 8:
-        results: Iterator[dict] = map(_collect_one, tasks)
-        pool = None
-    else:
+    pool = None
+    results: Iterator[dict] = map(_collect_one, tasks)
+    # parse on several processes, forked from this one: nothing to re-import, no main module to
+    # re-run. Only when no other thread runs (forking a threaded process is unsafe) and
+    # there is enough work to pay for the processes.
+    if jobs > 1 and len(tasks) >= 8 and threading.active_count() == 1 and hasattr(os, "fork"):
         import multiprocessing
-        pool = multiprocessing.get_context("forkserver").Pool(jobs)
+        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)))
         results = pool.imap(_collect_one, tasks, chunksize=4)
     finished = False
     try:

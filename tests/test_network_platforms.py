@@ -94,13 +94,14 @@ def test_corpus_arista_eos_leaf1a():
     assert v["network.users"] == [{"name": "admin", "privilege": 15, "role": "network-admin", "secret_type": 8}]
     assert n["network.users"] == [5]
     assert v["network.enable.password_present"] is False and n["network.enable.password_present"] == [2]
-    assert "network.enable.secret_type" not in v          # 'no enable password': no enable secret at all
+    # 'no enable password': no enable secret at all, an explicit null (NET-AUTH-001 fails, not errors)
+    assert v["network.enable.secret_type"] is None and f.origin("network.enable.secret_type") == "not-configured"
     # 'management api http-commands / protocol https / no shutdown' (line 39)
     assert (v["network.services.http_server"], v["network.services.https_server"]) == (False, True)
     assert n["network.services.https_server"] == [39]
     assert (v["network.ntp.servers"], n["network.ntp.servers"]) == (["pool.ntp.org", "time.google.com"], [1070, 1071])
     assert v["network.snmp.communities"] == [] and v["network.logging.hosts"] == []   # none in the file
-    assert v["network.ssh.version"] == "2" and f.lines["network.ssh.version"][0].startswith("(default:")
+    assert v["network.ssh.version"] == "2" and f.origin("network.ssh.version") == "default"
 
 
 def test_corpus_junos_set_form():

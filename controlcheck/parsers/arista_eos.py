@@ -141,6 +141,9 @@ def _auth(find, facts: ParsedFacts) -> None:
         "no enable password (EOS stores it hashed as 'enable password sha512')")
     if enable:
         facts.set("network.enable.secret_type", hash_strength(enable[-1].words[2:]), enable[-1:])
+    else:   # 'no enable password' (or none at all): enable asks for no secret
+        facts.not_configured("network.enable.secret_type", "no 'enable password|secret': enable needs no secret",
+                             None, no_enable)
 
     users, objs = [], []
     for obj in find("username"):

@@ -260,11 +260,13 @@ def select(statements: list[Statement], *prefix: str) -> list[Statement]:
 
 
 def set_default(facts: ParsedFacts, path: str, value, why: str) -> None:
-    """A complete configuration that does not set ``path``: the platform's documented default,
-    with ``why`` as its provenance (no config line decided it)."""
-    facts.set(path, value)
-    if path in facts.values:
-        facts.lines[path] = [f"(default: {why})"]
+    """A complete configuration that does not set ``path``: "not configured" (an empty list,
+    null) or otherwise the platform's documented default, ``why`` saying which (the absence
+    rule of docs/facts-model.md: provenance ``origin`` and ``rule``, no config line)."""
+    if value is None or value == []:
+        facts.not_configured(path, why, value)
+    else:
+        facts.default(path, value, why)
 
 
 def put(facts: ParsedFacts, path: str, value, decided_by: list, default_why: str | None = None) -> None:

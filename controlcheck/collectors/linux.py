@@ -24,6 +24,9 @@ GSETTINGS = ("for k in org.gnome.desktop.session:idle-delay org.gnome.desktop.sc
              "org.gnome.desktop.screensaver:lock-delay; do "
              "echo \"${k#*:}=$(gsettings get ${k%%:*} ${k#*:})\"; done")
 FIREWALL_UNITS = ["ufw", "firewalld", "nftables"]
+SSHD = "/usr/sbin/sshd"
+DPKG_LIST = "dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\\n'"
+RPM_LIST = "rpm -qa --qf '%{NAME} %{VERSION}-%{RELEASE}\\n'"
 TIME_UNITS = ["systemd-timesyncd", "chrony", "chronyd", "ntp", "ntpd", "ntpsec", "openntpd"]
 
 
@@ -44,6 +47,8 @@ class LinuxCollector(SshCollector):
             self.firewall(session, builder)
         with builder.reading("host.updates"):
             self.updates(session, builder)
+        with builder.reading("host.software", "host.software_count"):
+            self.packages(session, builder)
         with builder.reading("host.disk_encryption"):
             self.disks(session, builder)
         with builder.reading("host.time_sync"):
@@ -66,42 +71,121 @@ class LinuxCollector(SshCollector):
 
     # -- sshd --------------------------------------------------------------------------------
     def sshd(self, session, builder: FactsBuilder) -> None:
-        config = self._listener_config(session)
-        sshd_t = "/usr/sbin/sshd -T" + (f" -f {shlex.quote(config)}" if config else "")
+        """The serving daemon's effective settings: ``sshd -G`` where this OpenSSH offers it,
+        else ``sshd -T`` (both with the daemon's own ``-f``/``-p``/``-o``), else its config
+        files read as sshd reads them, with the compiled-in defaults of its release."""
+        daemon, args_evidence = self._listener(session)
+        args = (f" -f {shlex.quote(daemon.config)}" if daemon.config else "") + "".join(
+            f" {shlex.quote(a)}" for a in daemon.arguments())
+        probe = session.run(f"{SSHD} -G{args}")
+        answer = f"{probe.stderr}\n{probe.text}" if probe is not None else ""
+        if probe is not None and not probe.ok and P.sshd_g_offered(answer):
+            probe = first_ok(session, [f"sudo -n {SSHD} -G{args}"]) or probe
+        if probe is not None and probe.ok and P.parse_sshd_t(probe.text):
+            put(builder, P.parse_sshd_t(probe.text), probe.evidence)
+            return
+        sshd_t = f"{SSHD} -T{args}"
         out = first_ok(session, with_sudo(sshd_t))
         if out is not None and out.ok and P.parse_sshd_t(out.text):
             put(builder, P.parse_sshd_t(out.text), out.evidence)
             return
-        main = config or "/etc/ssh/sshd_config"
+        version = P.openssh_version(answer)
+        if version is None:
+            client = session.run("ssh -V")
+            version = P.openssh_version(f"{client.stderr}\n{client.text}") if client is not None else None
+        self._sshd_files(session, builder, daemon, version, f"{sshd_t}: {why(out)}", args_evidence)
+
+    def _sshd_files(self, session, builder: FactsBuilder, daemon: P.SshdDaemonOptions,
+                    version: tuple[int, int] | None, failed: str, args_evidence: str | None) -> None:
+        main = daemon.config or "/etc/ssh/sshd_config"
         cat = first_ok(session, with_sudo(f"cat {shlex.quote(main)}"))
         if cat is None or not cat.ok:
-            builder.error("ssh:sshd", f"effective sshd settings not read ({sshd_t}: {why(out)}) "
-                                      f"and {main} not readable ({why(cat)})")
+            builder.error("ssh:sshd", f"effective sshd settings not read ({failed}) and {main} not readable "
+                                      f"({why(cat)})")
             return
-        included = {}
-        for pattern in P.sshd_includes(cat.text):
-            if safe_remote_path(pattern, under="/etc/ssh"):
-                inc = session.run(f"cat {pattern}")
-                if inc is not None and inc.ok:
-                    included[pattern] = inc.text
-        put(builder, P.parse_sshd_config(cat.text, included), cat.evidence)
-        builder.error("ssh:sshd", f"{sshd_t} failed ({why(out)}); host.sshd holds the CONFIGURED values of "
-                                  f"{main} (and its Includes), not the effective ones; settings left at "
-                                  f"sshd's compiled-in defaults are absent")
+        config_dir = main.rsplit("/", 1)[0] or "/"
+        evidence = {main: cat.evidence, "command line": args_evidence}
+        included = self._sshd_includes(session, cat.text, config_dir, evidence)
+        read = P.read_sshd_config(main, cat.text, included, daemon)
+        for path, (value, lines) in read.facts.items():
+            builder.set(path, value, evidence=evidence.get(read.files.get(path, main)), lines=lines or None)
+        for message in read.errors:
+            builder.error("ssh:sshd", message)
+        configured = {path.split(".")[-1] for path in read.facts if path.startswith("host.sshd.")}
+        where = f"{main} and its Includes"
+        if read.errors:
+            builder.error("ssh:sshd", f"{failed}; an Include was not read, so the settings {where} leave out "
+                                      f"cannot be told from sshd's defaults")
+            return
+        defaults, unknown = P.sshd_defaults(version, configured)
+        release = f"OpenSSH {version[0]}.{version[1]}" if version else "OpenSSH"
+        for path, value in P.sshd_default_facts(defaults).items():
+            key = path.split(".")[-1]
+            builder.default(path, value, f"{key} is not set in {where}: the compiled-in default of {release}",
+                            evidence=cat.evidence)
+        if unknown:
+            builder.error("ssh:sshd", f"{', '.join(unknown)}: not set in {where}, and the default depends on the "
+                                      f"OpenSSH release, which " + ("could not be read" if version is None else
+                                                                   f"({release}) is older than controlcheck knows"),
+                          facts=[f"host.sshd.{k}" for k in unknown] + [f"host.sshd_list.{k}" for k in unknown
+                                                                      if k in ("ciphers", "macs", "kexalgorithms")])
+        builder.error("ssh:sshd", f"{failed}; host.sshd holds the CONFIGURED values of {where} (cited by file "
+                                  f"and line), the daemon's -p/-o, and {release}'s compiled-in defaults, not "
+                                  f"the effective ones sshd -T would print")
 
-    def _listener_config(self, session) -> str | None:
-        """The ``-f`` config of the sshd serving this session (several may run on one host)."""
+    def _sshd_includes(self, session, text: str, config_dir: str, evidence: dict) -> dict:
+        """Every Include the daemon would follow, read file by file (nested ones too): resolved
+        pattern -> ``[(file, text)]``, or why it was not followed."""
+        included: dict[str, object] = {}
+        queue = P.sshd_includes(text)
+        files_read = 0
+        while queue:
+            pattern = queue.pop(0)
+            if pattern in included:
+                continue
+            if not (safe_remote_path(pattern, under="/etc/ssh") or safe_remote_path(pattern, under=config_dir)):
+                included[pattern] = f"outside /etc/ssh and {config_dir} (the daemon's config directory), not read"
+                continue
+            listing = session.run(f'for f in {pattern}; do [ -f "$f" ] && echo "$f"; done; true')
+            if listing is None or not listing.ok:
+                included[pattern] = f"its files could not be listed ({why(listing)})"
+                continue
+            entries = []
+            for name in [line.strip() for line in listing.text.splitlines() if line.strip()]:
+                if not (safe_remote_path(name, under="/etc/ssh") or safe_remote_path(name, under=config_dir)):
+                    included[pattern] = f"{name} is not a plain path inside the allowed directories, not read"
+                    break
+                files_read += 1
+                if files_read > 64:
+                    included[pattern] = "more than 64 included files, not read"
+                    break
+                body = first_ok(session, with_sudo(f"cat {shlex.quote(name)}"))
+                if body is None or not body.ok:
+                    included[pattern] = f"{name} not readable ({why(body)})"
+                    break
+                evidence[name] = body.evidence
+                entries.append((name, body.text))
+                queue.extend(P.sshd_includes(body.text))
+            else:
+                included[pattern] = entries
+        return included
+
+    def _listener(self, session) -> tuple[P.SshdDaemonOptions, str | None]:
+        """The command line of the sshd serving this session (several may run on one host): its
+        ``-f`` config, ``-p`` ports and ``-o`` options, and the evidence id of that line."""
         tree = session.run(PS_TREE)
         if tree is None or not tree.ok:
-            return None
+            return P.SshdDaemonOptions(), None
         pid, _ = P.sshd_listener_config(tree.text)
         if pid is None:
-            return None
+            return P.SshdDaemonOptions(), None
         args = session.run(f"ps -o args= -p {pid}")
         if args is None or not args.ok:
-            return None
-        _, config = P.sshd_listener_config(tree.text, args.text.strip())
-        return config if config and safe_remote_path(config) else None
+            return P.SshdDaemonOptions(), None
+        daemon = P.sshd_daemon_options(args.text.strip())
+        if daemon.config and not safe_remote_path(daemon.config):
+            daemon.config = None
+        return daemon, args.evidence
 
     # -- password policy ---------------------------------------------------------------------
     def passwords(self, session, builder: FactsBuilder) -> None:
@@ -228,6 +312,25 @@ class LinuxCollector(SshCollector):
             return
         builder.error("ssh:updates", f"pending updates not determined (apt-get -s upgrade: {why(sim)}; "
                                      f"dnf updateinfo: {why(dnf)})")
+
+    # -- installed packages --------------------------------------------------------------------
+    def packages(self, session, builder: FactsBuilder) -> None:
+        """Installed packages (name and version) from dpkg, else rpm: ``host.software`` and
+        ``host.software_count``, as the SNMP host collector gives from HOST-RESOURCES."""
+        dpkg = session.run(DPKG_LIST)
+        if dpkg is not None and dpkg.ok:
+            packages = P.parse_dpkg_list(dpkg.text)
+            evidence = dpkg.evidence
+        else:
+            rpm = session.run(RPM_LIST)
+            if rpm is None or not rpm.ok:
+                builder.error("ssh:packages", f"installed packages not read (dpkg-query: {why(dpkg)}; "
+                                              f"rpm: {why(rpm)})")
+                return
+            packages = P.parse_rpm_list(rpm.text)
+            evidence = rpm.evidence
+        builder.set("host.software", packages, evidence=evidence)
+        builder.set("host.software_count", len(packages), evidence=evidence)
 
     # -- disks, time, audit --------------------------------------------------------------------
     def disks(self, session, builder: FactsBuilder) -> None:

@@ -46,7 +46,8 @@ class RealSshd:
     """``with RealSshd(tmp_dir) as sshd:`` then log in to 127.0.0.1:``sshd.port`` as
     ``sshd.username`` with ``sshd.client_key``; ``sshd.known_hosts`` holds its host key."""
 
-    def __init__(self, folder: Path, extra_config: list[str] | None = None, port: int | None = None):
+    def __init__(self, folder: Path, extra_config: list[str] | None = None, port: int | None = None,
+                 daemon_args: list[str] | None = None, config_port: int | None = None):
         self.sshd = find_sshd()
         if not self.sshd:
             raise RuntimeError("OpenSSH sshd is not installed (Debian: apt-get install openssh-server)")
@@ -55,6 +56,8 @@ class RealSshd:
         self.port = port or free_port()
         self.username = getpass.getuser()
         self.extra_config = list(extra_config or [])
+        self.daemon_args = list(daemon_args or [])     # e.g. ['-p', port, '-o', 'MaxSessions=3']
+        self.config_port = config_port                  # the file's Port when -p overrides it
         self.host_key = self.folder / "ssh_host_ed25519_key"
         self.client_key = self.folder / "client_ed25519"
         self.known_hosts = self.folder / "known_hosts"
@@ -76,7 +79,7 @@ class RealSshd:
         if os.geteuid() == 0:
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         self.process = subprocess.Popen(   # noqa: S603 - fixed argument list
-            [self.sshd, "-D", "-e", "-f", str(self.config)],
+            [self.sshd, "-D", "-e", "-f", str(self.config), *self.daemon_args],
             stdout=subprocess.DEVNULL, stderr=self.log.open("ab"))
         self._wait_listening()
         return self
@@ -85,7 +88,7 @@ class RealSshd:
         # sshd keeps the first value of a keyword: the caller's lines go first so they win
         lines = [
             *self.extra_config,
-            f"Port {self.port}",
+            f"Port {self.config_port or self.port}",
             "ListenAddress 127.0.0.1",
             f"HostKey {self.host_key}",
             f"AuthorizedKeysFile {self.folder / 'authorized_keys'}",

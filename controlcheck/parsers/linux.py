@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..vocabulary import Parsed   # path -> (value, the output lines that decided it)
@@ -104,26 +105,84 @@ def parse_sshd_t(text: str) -> Parsed:
     return _sshd_result(settings)
 
 
+SSHD_DIR = "/etc/ssh"      # sshd resolves a relative Include against its compiled-in SSHDIR
+_INCLUDE_DEPTH = 16         # sshd's own limit on nested Include
+
+
 def sshd_includes(text: str) -> list[str]:
-    """The ``Include`` patterns of an sshd_config, in order (relative ones are under /etc/ssh)."""
+    """The ``Include`` patterns of an sshd_config, in order, resolved as sshd does (a relative
+    pattern is under /etc/ssh, whatever the config file's own directory)."""
     found = []
     for line in _lines(text):
         parts = line.strip().split()
         if len(parts) >= 2 and parts[0].lower() == "include":
             for pattern in parts[1:]:
-                found.append(pattern if pattern.startswith("/") else f"/etc/ssh/{pattern}")
+                found.append(pattern if pattern.startswith("/") else f"{SSHD_DIR}/{pattern}")
     return found
 
 
-def parse_sshd_config(text: str, included: dict[str, str] | None = None) -> Parsed:
-    """Configured (not effective) sshd settings from sshd_config, expanding ``Include`` with
-    ``included`` (pattern -> concatenated text). First value wins; ``Match`` blocks are skipped;
-    unset keywords are absent (sshd's compiled-in defaults are not guessed)."""
-    included = included or {}
-    settings: dict[str, tuple[str, str]] = {}
+_SSHD_TIMES = {"logingracetime", "clientaliveinterval"}
+_TIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
-    def walk(body: str, depth: int) -> bool:
-        for line in _lines(body):
+
+def sshd_seconds(value: str) -> str:
+    """sshd_config(5) TIME FORMATS (``5s``, ``1m30s``, ``2m``) -> seconds as ``sshd -T`` prints
+    them; anything else is kept as written (a policy then reports a type mismatch)."""
+    parts = re.findall(r"(\d+)([smhdwSMHDW]?)", value)
+    if not parts or "".join(n + u for n, u in parts) != value.replace(" ", ""):
+        return value
+    return str(sum(int(n) * _TIME_UNITS[u.lower()] for n, u in parts))
+
+
+@dataclass
+class SshdConfigRead:
+    """The configured sshd settings read from files: facts with their ``file:line: text``,
+    the file that set each fact, and the Includes that could not be followed."""
+
+    facts: Parsed
+    files: dict[str, str]            # fact path -> file that set it
+    errors: list[str]
+
+
+def parse_sshd_config(text: str, included: dict[str, Any] | None = None, path: str = "/etc/ssh/sshd_config",
+                      overrides: "SshdDaemonOptions | None" = None) -> Parsed:
+    """Configured (not effective) settings; see :func:`read_sshd_config`."""
+    return read_sshd_config(path, text, included or {}, overrides).facts
+
+
+def read_sshd_config(path: str, text: str, included: dict[str, Any],
+                     overrides: "SshdDaemonOptions | None" = None) -> SshdConfigRead:
+    """Configured sshd settings, as the daemon reads them: ``Include`` expanded from
+    ``included`` (resolved pattern -> ``[(file, text), ...]`` in glob order, or a string
+    saying why it was not read), the first value of a keyword wins, a ``Match`` block is
+    conditional and ends at the next ``Match`` or at the end of the file it is in (settings
+    after an Include that held a Match still apply), and the daemon's command-line ``-p`` /
+    ``-o`` override the files. Keywords set nowhere are absent (see :func:`sshd_defaults`)."""
+    settings: dict[str, tuple[str, str]] = {}
+    files: dict[str, str] = {}
+    errors: list[str] = []
+
+    def put(key: str, value: str, where: str, shown: str) -> None:
+        if key in ("ciphers", "macs", "kexalgorithms"):
+            value = value.lower()
+        if key in _SSHD_TIMES:
+            value = sshd_seconds(value)
+        if key in settings and key in _SSHD_MULTI:
+            settings[key] = (settings[key][0] + " " + value, settings[key][1])
+        elif key not in settings:
+            settings[key] = (value.lower() if value.lower() in ("yes", "no") else value, shown)
+            files[key] = where
+
+    if overrides is not None:                 # the command line comes first: its values win
+        for key, value in overrides.options:
+            put(key, value, "command line", f"{overrides.shown}: -o {key}={value}")
+        if overrides.ports:
+            settings["port"] = (" ".join(overrides.ports), f"{overrides.shown}: -p {' -p '.join(overrides.ports)}")
+            files["port"] = "command line"
+
+    def walk(where: str, body: str, depth: int) -> None:
+        in_match = False                       # a Match block ends at the end of its file
+        for number, line in enumerate(_lines(body), start=1):
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
                 continue
@@ -132,23 +191,144 @@ def parse_sshd_config(text: str, included: dict[str, str] | None = None) -> Pars
                 continue
             key, value = parts[0].lower(), " ".join(parts[1].strip().strip('"').split())
             if key == "match":
-                return False          # everything after a Match line is conditional
-            if key == "include":
-                if depth < 3:
-                    for pattern in sshd_includes(line):
-                        if not walk(included.get(pattern, ""), depth + 1):
-                            return False
+                in_match = value.lower() != "all"
                 continue
-            if key in ("ciphers", "macs", "kexalgorithms"):
-                value = value.lower()
-            if key in settings and key in _SSHD_MULTI:
-                settings[key] = (settings[key][0] + " " + value, settings[key][1])
-            elif key not in settings:
-                settings[key] = (value.lower() if value.lower() in ("yes", "no") else value, line)
-        return True
+            if in_match:
+                continue
+            if key == "include":
+                for pattern in sshd_includes(stripped):
+                    entry = included.get(pattern)
+                    if depth >= _INCLUDE_DEPTH:
+                        errors.append(f"Include {pattern} in {where}:{number} not followed: nested too deep")
+                    elif isinstance(entry, list):
+                        for inc_path, inc_text in entry:
+                            walk(inc_path, inc_text, depth + 1)
+                    else:
+                        errors.append(f"Include {pattern} in {where}:{number} not followed"
+                                      + (f": {entry}" if entry else ""))
+                continue
+            if key == "port" and overrides is not None and overrides.ports:
+                continue                       # sshd ignores the file's Port when -p is given
+            put(key, value, where, f"{where}:{number}: {stripped}")
 
-    walk(text, 0)
-    return _sshd_result(settings)
+    walk(path, text, 0)
+    facts = _sshd_result(settings)
+    by_path = {f"host.sshd.{k}": f for k, f in files.items()}
+    by_path.update({f"host.sshd_list.{k}": files[k] for k in _SSHD_LISTS if k in files})
+    return SshdConfigRead(facts=facts, files=by_path, errors=errors)
+
+
+@dataclass
+class SshdDaemonOptions:
+    """What a running sshd's command line says: its ``-f`` config, ``-p`` ports and ``-o`` options."""
+
+    config: str | None = None
+    ports: list[str] = field(default_factory=list)
+    options: list[tuple[str, str]] = field(default_factory=list)   # (lowercased keyword, value)
+    shown: str = "sshd command line"
+
+    def arguments(self) -> list[str]:
+        """The ``-p``/``-o`` arguments to give ``sshd -T``/``-G`` so it prints what this daemon runs."""
+        out = []
+        for port in self.ports:
+            out += ["-p", port]
+        for key, value in self.options:
+            out += ["-o", f"{key}={value}"]
+        return out
+
+
+_OPTION = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(?:=|\s+)(\S.*)$")
+
+
+def sshd_daemon_options(args_line: str) -> SshdDaemonOptions:
+    """``ps -o args=`` of a listener (``sshd: /usr/sbin/sshd -D -f /opt/x/sshd_config -p 37933
+    -o MaxSessions=3 [listener] ...``) -> its options. ``ps`` joins argv with spaces, so an
+    option is read as ``Keyword=value`` (the form that survives that)."""
+    found = SshdDaemonOptions(shown=f"sshd command line '{args_line.strip()[:200]}'")
+    tokens = args_line.split()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        flag, rest = token[:2], token[2:]
+        if flag in ("-f", "-p", "-o") and token.startswith("-"):
+            value = rest or (tokens[i + 1] if i + 1 < len(tokens) else "")
+            i += 1 if rest else 2
+            if flag == "-f" and value:
+                found.config = value
+            elif flag == "-p" and value.isdigit():
+                found.ports.append(value)
+            elif flag == "-o":
+                m = _OPTION.match(value)
+                if m:
+                    found.options.append((m.group(1).lower(), m.group(2)))
+            continue
+        i += 1
+    return found
+
+
+def openssh_version(text: str) -> tuple[int, int] | None:
+    """``OpenSSH_9.2p1 Debian-2+deb12u10`` (sshd's usage, ``ssh -V``) -> (9, 2)."""
+    m = re.search(r"OpenSSH_(\d+)\.(\d+)", text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def sshd_g_offered(output: str) -> bool:
+    """Does this sshd know ``-G`` (print the effective configuration without loading host keys,
+    newer OpenSSH)? An sshd without it answers ``unknown option -- G`` (or ``illegal option``)
+    and its usage."""
+    text = (output or "").lower()
+    return not ("unknown option -- g" in text or "illegal option -- g" in text or "usage: sshd" in text
+                or "not found" in text or "no such file" in text)
+
+
+# sshd's compiled-in defaults for the keywords the policies read, from sshd_config(5); each
+# applies from the OpenSSH release given (before it, the default differed or is not recorded)
+_SSHD_DEFAULTS: dict[str, tuple[tuple[int, int], str]] = {
+    "port": ((1, 0), "22"),
+    "permitrootlogin": ((7, 0), "prohibit-password"),
+    "passwordauthentication": ((1, 0), "yes"),
+    "permitemptypasswords": ((1, 0), "no"),
+    "pubkeyauthentication": ((1, 0), "yes"),
+    "hostbasedauthentication": ((1, 0), "no"),
+    "ignorerhosts": ((1, 0), "yes"),
+    "maxauthtries": ((3, 9), "6"),
+    "maxsessions": ((5, 1), "10"),
+    "maxstartups": ((6, 2), "10:30:100"),
+    "logingracetime": ((6, 2), "120"),
+    "clientaliveinterval": ((3, 8), "0"),
+    "clientalivecountmax": ((3, 8), "3"),
+    "x11forwarding": ((1, 0), "no"),
+    "permituserenvironment": ((1, 0), "no"),
+    "usedns": ((6, 8), "no"),
+    "kexalgorithms": ((9, 0), "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,"
+                              "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
+                              "diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,"
+                              "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256"),
+}
+
+
+def sshd_defaults(version: tuple[int, int] | None, configured: set[str]) -> tuple[dict[str, str], list[str]]:
+    """The compiled-in defaults of the keywords not in ``configured``: ``({keyword: value},
+    [keywords whose default depends on a release that is unknown or older than we know])``."""
+    values, unknown = {}, []
+    for key, (since, value) in _SSHD_DEFAULTS.items():
+        if key in configured:
+            continue
+        if version is not None and version >= since:
+            values[key] = value
+        else:
+            unknown.append(key)
+    return values, unknown
+
+
+def sshd_default_facts(defaults: dict[str, str]) -> dict[str, Any]:
+    """Fact path -> value for :func:`sshd_defaults` values (lists split, as ``sshd -T`` facts)."""
+    out: dict[str, Any] = {}
+    for key, value in defaults.items():
+        out[f"host.sshd.{key}"] = value
+        if key in _SSHD_LISTS:
+            out[f"host.sshd_list.{key}"] = value.split(",")
+    return out
 
 
 def sshd_listener_config(ps_tree: str, args_line: str | None = None) -> tuple[int | None, str | None]:
@@ -176,6 +356,28 @@ def sshd_listener_config(ps_tree: str, args_line: str | None = None) -> tuple[in
         if m:
             config = m.group(1)
     return listener, config
+
+
+# -- installed packages ----------------------------------------------------------------------
+def parse_dpkg_list(text: str) -> list[dict]:
+    """``dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\\n'`` -> the installed
+    packages (status ``ii`` or held ``hi``; removed ones with config left, ``rc``, are not)."""
+    out = []
+    for line in _lines(text):
+        parts = line.split()
+        if len(parts) >= 3 and parts[0] in ("ii", "hi"):
+            out.append({"name": parts[1], "version": parts[2]})
+    return out
+
+
+def parse_rpm_list(text: str) -> list[dict]:
+    """``rpm -qa --qf '%{NAME} %{VERSION}-%{RELEASE}\\n'`` -> the installed packages."""
+    out = []
+    for line in _lines(text):
+        parts = line.split()
+        if len(parts) == 2:
+            out.append({"name": parts[0], "version": parts[1]})
+    return out
 
 
 # -- password policy -------------------------------------------------------------------------

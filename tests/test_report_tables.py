@@ -65,7 +65,7 @@ def test_markdown_summary_is_inert():
     results, assessment = library()
     results["findings"][0]["message"] = "| <img src=x onerror=alert(1)> **bold**"
     text = get_format("markdown").render(ReportInput(results, assessment))
-    assert text.startswith("## controlcheck: 22 assets, 156 failing, 0 errors")
-    assert "Compliance Adherence Index: 50.2" in text
+    assert text.startswith("## controlcheck: 22 assets, 163 failing, 0 errors")
+    assert "Compliance Adherence Index: 50.8" in text
     assert "<img" not in text and "&lt;img" in text and "\\| " in text
-    assert "RISK-TEL-01" in text and "... and 106 more" in text
+    assert "RISK-TEL-01" in text and "... and 113 more" in text

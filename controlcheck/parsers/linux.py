@@ -146,8 +146,11 @@ class SshdConfigRead:
 
 def parse_sshd_config(text: str, included: dict[str, Any] | None = None, path: str = "/etc/ssh/sshd_config",
                       overrides: "SshdDaemonOptions | None" = None) -> Parsed:
-    """Configured (not effective) settings; see :func:`read_sshd_config`."""
-    return read_sshd_config(path, text, included or {}, overrides).facts
+    """Configured (not effective) settings; see :func:`read_sshd_config`. ``included`` may
+    also map a pattern to the concatenated text of its files."""
+    expanded = {pattern: [(pattern, entry)] if isinstance(entry, str) else entry
+                for pattern, entry in (included or {}).items()}
+    return read_sshd_config(path, text, expanded, overrides).facts
 
 
 def read_sshd_config(path: str, text: str, included: dict[str, Any],

@@ -59,3 +59,36 @@ def test_facts_100000_deep_are_one_line_exit_2(tmp_path):
     code, out, err = run_cli("check", "--facts", str(facts))
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
     assert "deep.json" in err and "nested deeper than" in err
+
+
+def _policy(tmp_path, pattern: str):
+    policy = tmp_path / "re.yaml"
+    policy.write_text("controls:\n  - id: RE-001\n    title: hostname pattern\n    description: d\n    severity: low\n"
+                      "    applies_to: {kinds: [router]}\n"
+                      f"    check: {{fact: system.hostname, op: regex, value: {json.dumps(pattern)}}}\n")
+    return policy
+
+
+def test_a_catastrophic_regex_is_judged_in_linear_time(tmp_path):
+    """'(a+)+$' against a 40-character hostname: Python's re backtracks for hours; RE2 answers
+    at once. Run in a child process so a regression fails on the timeout instead of hanging."""
+    import subprocess
+    import sys
+
+    from helpers import REPO
+    doc = json.loads((FIXTURES / "facts" / "rtr-hq-01.json").read_text())
+    doc["facts"]["system"]["hostname"] = "a" * 40 + "!"
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "rtr.json").write_text(json.dumps(doc))
+    proc = subprocess.run([sys.executable, "-m", "controlcheck", "check", "--facts", str(facts), "--policies",
+                           str(_policy(tmp_path, "(a+)+$")), "--format", "json"], cwd=REPO, capture_output=True,
+                          timeout=60)
+    finding = json.loads(proc.stdout)["findings"][0]
+    assert finding["control_id"] == "RE-001" and finding["status"] == "fail"
+
+
+def test_a_regex_that_needs_backtracking_is_refused_at_load(tmp_path):
+    code, out, err = run_cli("policy", "validate", str(_policy(tmp_path, r"(rtr)-\1")))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "re.yaml:" in err and "RE-001" in err and "linear time" in err

@@ -21,12 +21,37 @@ from typing import Any, Callable
 
 import jmespath
 import jmespath.exceptions
+import re2
 
 from .operators import OPERATORS, PHRASES, TypeMismatch, convert, verdict_on_null, version_key
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 _SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _LEADING_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+# Policy regexes run on RE2: matching time is linear in the text, whatever the pattern, so
+# '(a+)+$' against a long hostname cannot hang a run (Python's re backtracks exponentially).
+# RE2 has no backreferences or lookarounds; a pattern needing them is refused at load.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False       # the refusal below says what is wrong, once
+
+
+def compile_regex(pattern: Any):
+    """A linear-time compiled ``pattern`` (``fullmatch`` for the ``regex`` operator), or a
+    ConditionError saying why the pattern is refused."""
+    if not isinstance(pattern, str):
+        raise ConditionError(f"regex value {pattern!r} is not a string")
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        try:
+            re.compile(pattern)
+        except re.error as py_exc:
+            raise ConditionError(f"invalid regex {pattern!r}: {py_exc}") from None
+        detail = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ConditionError(f"regex {pattern!r} needs backtracking ({detail}): only patterns that match in "
+                             f"linear time are allowed (no backreferences or lookarounds)") from None
 
 
 class ConditionError(Exception):
@@ -204,10 +229,7 @@ class Leaf(Node):
                 raise ConditionError(f"value of {self.fact!r}: {exc}") from None
         self.value = value
         if self.op in ("regex", "not-regex"):
-            try:
-                self.operand = re.compile(value)
-            except re.error as exc:
-                raise ConditionError(f"invalid regex {value!r}: {exc}") from None
+            self.operand = compile_regex(value)
         else:
             self.operand = value
         self.func = OPERATORS.get(self.op)

@@ -116,13 +116,13 @@ def op_not_contains(observed, value):
     return not op_contains(observed, value)
 
 
-def op_regex(observed, pattern: re.Pattern):
+def op_regex(observed, pattern):   # a compiled RE2 pattern (conditions.compile_regex)
     if not isinstance(observed, str):
         raise TypeMismatch(f"observed {type_name(observed)} {_short(observed)} is not a string for regex")
     return pattern.fullmatch(observed) is not None
 
 
-def op_not_regex(observed, pattern: re.Pattern):
+def op_not_regex(observed, pattern):
     return not op_regex(observed, pattern)
 
 

@@ -69,7 +69,7 @@ def test_request_says_what_where_why_what_is_asked_by_when_and_who_confirms(asse
         assert heading in a
     assert '- The check "title of C-HIGH-1" did not pass on 1 device (r2; site BR).' in a
     assert ('- The check "title of C-MED-1" did not pass on 1 device and could not be verified on 1 device '
-            '(r1 and r2; site HQ and BR).') in a
+            '(r1 and r2; sites HQ and BR).') in a
     assert "This risk concerns the router equipment in this audit: 2 devices at BR and HQ." in a
     assert "Weakness: weak management plane." in a
     assert '1. Have "title of C-HIGH-1" put right on r2.' in a

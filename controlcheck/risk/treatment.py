@@ -94,7 +94,10 @@ def _found(risk: dict) -> list[str]:
         if n_unknown:
             what.append(f"could not be verified on {_plural(n_unknown, 'device')}")
         where = f" ({_names(a['assets'])}"
-        where += f"; site {_names(a['sites'])})" if a.get("sites") else ")"
+        if a.get("sites"):
+            where += f"; {'site' if len(a['sites']) == 1 else 'sites'} {_names(a['sites'])})"
+        else:
+            where += ")"
         out.append(f"- The check \"{a['title']}\" {' and '.join(what)}{where}.")
     return out
 
@@ -116,6 +119,7 @@ def _asked(risk: dict, department: str) -> list[str]:
     for i, a in enumerate(risk["actions"], 1):
         lines.append(f"{i}. Have \"{a['title']}\" put right on {_names(a['assets'])}.")
     who = "your IT contact" if department != "IT" else "the team that runs these devices"
+    lines.append("")
     lines.append(f"The technical steps for {who} are in the appendix \"Technical detail for IT\" below.")
     return lines
 

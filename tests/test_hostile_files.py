@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import threading
+import zipfile
 
 import pytest
 
@@ -101,3 +102,49 @@ def test_collect_into_a_folder_under_a_file_is_exit_4(tmp_path):
     inventory.write_text("assets:\n  - {id: h1, kind: server, platform: linux, address: 127.0.0.1}\n")
     code, out, err = run_cli("collect", "-i", str(inventory), "-o", str(tmp_path / "afile" / "facts"))
     assert code == 4 and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def _bundle_with_big_member(path, declared_size: int, real_size: int) -> None:
+    """A self-consistent bundle (manifest digest right) whose one member is ``real_size``
+    zero bytes, which deflate to almost nothing, listed with ``declared_size``."""
+    import hashlib
+
+    from controlcheck.reports.evidence import FORMAT, manifest_digest
+    digest = hashlib.sha256()
+    chunk = bytes(1 << 20)
+    for _ in range(real_size // len(chunk)):
+        digest.update(chunk)
+    manifest = {"format": FORMAT, "version": 1, "files": {"facts/evidence/big.txt": {
+        "sha256": digest.hexdigest(), "size": declared_size}}, "not_included": []}
+    manifest["digest"] = manifest_digest(manifest)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        with zf.open("facts/evidence/big.txt", "w", force_zip64=True) as fh:
+            for _ in range(real_size // len(chunk)):
+                fh.write(chunk)
+
+
+def test_verify_refuses_a_member_larger_than_its_manifest_entry(tmp_path):
+    from controlcheck.reports.evidence import verify_bundle
+    bundle = tmp_path / "bomb.zip"
+    _bundle_with_big_member(bundle, declared_size=1000, real_size=64 << 20)
+    assert bundle.stat().st_size < 1 << 20
+    problems = verify_bundle(bundle)
+    assert any("larger than its manifest entry of 1,000 bytes" in p for p in problems), problems
+
+
+def test_verify_streams_members_in_bounded_memory(tmp_path):
+    """A 256 MiB member listed with its true size verifies without being held in memory."""
+    import tracemalloc
+
+    from controlcheck.reports.evidence import verify_bundle
+    bundle = tmp_path / "big.zip"
+    _bundle_with_big_member(bundle, declared_size=256 << 20, real_size=256 << 20)
+    tracemalloc.start()
+    try:
+        problems = verify_bundle(bundle)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert problems == []
+    assert peak < 32 << 20, f"peak {peak / 2**20:.0f} MiB"

@@ -184,12 +184,54 @@ def _open(path: str | Path) -> zipfile.ZipFile:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
+# verify reads every member as a stream, never whole: a 2 MB bundle may hold a 2 GiB member
+# that compresses to nothing. A member may not be larger than its manifest entry says (nor
+# than its zip header says); the manifest and the JSON documents that are cross-checked are
+# the only members held in memory, and they are bounded too.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_JSON_MEMBER_BYTES = 256 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, limit: int, keep: bool) -> tuple[str, int, bytes | None]:
+    """(sha256, size, bytes when ``keep``) of one member, read in chunks; _TooLarge past ``limit``."""
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise _TooLarge(f"{info.file_size:,} bytes by its zip header")
+    digest, size, parts = hashlib.sha256(), 0, []
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge(f"more than {limit:,} bytes when decompressed")
+            digest.update(chunk)
+            if keep:
+                parts.append(chunk)
+    return digest.hexdigest(), size, b"".join(parts) if keep else None
+
+
+def _read_manifest(zf: zipfile.ZipFile) -> dict:
+    try:
+        _, _, raw = _read_member(zf, MANIFEST, MAX_MANIFEST_BYTES, keep=True)
+    except _TooLarge as exc:
+        raise ValueError(f"{MANIFEST} is too large ({exc})") from None
+    return json.loads(raw.decode("utf-8"))
+
+
 def read_manifest(path: str | Path) -> dict:
     with _open(path) as zf:
         try:
-            return json.loads(zf.read(MANIFEST).decode("utf-8"))
+            return _read_manifest(zf)
         except (KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise InputError(f"no readable {MANIFEST}: {exc}", file=str(path)) from None
+
+
+def _cross_checked(name: str) -> bool:
+    return name == "results.json" or (name.startswith("facts/") and name.count("/") == 1 and name.endswith(".json"))
 
 
 def verify_bundle(path: str | Path, expected_digest: str | None = None) -> list[str]:
@@ -197,14 +239,17 @@ def verify_bundle(path: str | Path, expected_digest: str | None = None) -> list[
     problems: list[str] = []
     with _open(path) as zf:
         names = [i.filename for i in zf.infolist() if not i.is_dir()]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        seen: set[str] = set()
+        dupes = sorted({n for n in names if n in seen or seen.add(n)})
         problems += [f"{n}: appears more than once in the archive" for n in dupes]
         try:
-            manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
+            manifest = _read_manifest(zf)
         except KeyError:
             return problems + [f"{MANIFEST}: missing; this is not a (complete) evidence bundle"]
-        except (ValueError, zipfile.BadZipFile, OSError) as exc:
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError) as exc:
             return problems + [f"{MANIFEST}: unreadable or not JSON ({exc}); the bundle was altered"]
+        except Exception as exc:   # zlib.error on altered compressed bytes
+            return problems + [f"{MANIFEST}: unreadable ({type(exc).__name__}: {exc}); the bundle was altered"]
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
             return problems + [f"{MANIFEST}: not an evidence bundle manifest"]
         if manifest.get("digest") != manifest_digest(manifest):
@@ -213,56 +258,66 @@ def verify_bundle(path: str | Path, expected_digest: str | None = None) -> list[
             problems.append(f"{MANIFEST}: digest {manifest.get('digest')} is not the expected {expected_digest} "
                             "(a different or rebuilt bundle)")
         listed = manifest["files"]
-        contents: dict[str, bytes] = {}
+        present = set(names)
+        shas: dict[str, str] = {}
+        documents: dict[str, bytes] = {}
         for name, entry in sorted(listed.items()):
-            if name not in names:
+            if name not in present:
                 problems.append(f"{name}: missing")
                 continue
+            size = entry.get("size") if isinstance(entry, dict) else None
+            if not isinstance(size, int) or size < 0:
+                problems.append(f"{name}: the manifest gives no size; not read")
+                continue
+            keep = _cross_checked(name)
             try:
-                blob = zf.read(name)
+                actual, _, blob = _read_member(zf, name, min(size, MAX_JSON_MEMBER_BYTES) if keep else size, keep)
+            except _TooLarge as exc:
+                problems.append(f"{name}: larger than its manifest entry of {size:,} bytes ({exc}); not read further")
+                continue
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
                 problems.append(f"{name}: changed (corrupt in the archive: {exc})")
                 continue
             except Exception as exc:   # zlib.error on altered compressed bytes
                 problems.append(f"{name}: changed (corrupt in the archive: {type(exc).__name__}: {exc})")
                 continue
-            actual = _sha(blob)
-            if not isinstance(entry, dict) or actual != entry.get("sha256"):
-                problems.append(f"{name}: changed (sha256 {actual}, manifest says "
-                                f"{entry.get('sha256') if isinstance(entry, dict) else entry})")
+            if actual != entry.get("sha256"):
+                problems.append(f"{name}: changed (sha256 {actual}, manifest says {entry.get('sha256')})")
                 continue
-            contents[name] = blob
-        for name in sorted(set(names) - set(listed) - {MANIFEST}):
+            shas[name] = actual
+            if blob is not None:
+                documents[name] = blob
+        for name in sorted(present - set(listed) - {MANIFEST}):
             problems.append(f"{name}: extra file, not in the manifest")
-    problems += _cross_check(contents)
+    problems += _cross_check(documents, shas)
     return problems
 
 
-def _cross_check(contents: dict[str, bytes]) -> list[str]:
+def _cross_check(documents: dict[str, bytes], shas: dict[str, str]) -> list[str]:
     """Hashes recorded inside the documents: results -> facts documents -> raw evidence."""
     problems = []
     try:
-        results = json.loads(contents["results.json"]) if "results.json" in contents else None
+        results = json.loads(documents["results.json"]) if "results.json" in documents else None
     except ValueError:
         return ["results.json: not JSON"]
     facts_sha = {a.get("id"): a.get("facts_sha256") for a in (results or {}).get("assets") or []
                  if isinstance(a, dict)}
-    for name, blob in contents.items():
-        if not (name.startswith("facts/") and name.count("/") == 1 and name.endswith(".json")):
+    for name, blob in documents.items():
+        if name == "results.json":
             continue
         try:
             doc = json.loads(blob)
             asset_id = doc["asset"]["id"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             problems.append(f"{name}: not a facts document")
             continue
         expected = facts_sha.get(asset_id)
-        if results is not None and expected and _sha(blob) != expected:
+        if results is not None and expected and shas[name] != expected:
             problems.append(f"{name}: sha256 differs from the one results.json recorded for {asset_id}")
         for ev in doc.get("evidence") or []:
             rel = _safe_relative(ev.get("path") or "") if ev.get("path") else None
             member = f"facts/{rel.as_posix()}" if rel else None
-            if member and member in contents and ev.get("sha256") and _sha(contents[member]) != ev["sha256"]:
+            if member and member in shas and ev.get("sha256") and shas[member] != ev["sha256"]:
                 problems.append(f"{member}: sha256 differs from the one {name} recorded for {ev.get('id')}")
     return problems
 

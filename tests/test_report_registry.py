@@ -41,3 +41,15 @@ def test_a_binary_format_from_check_needs_an_output_file(tmp_path):
     done = CliRunner().invoke(cli, ["check", "--facts", str(facts), "--format", "xlsx"])
     assert done.exit_code == 2
     assert "binary" in done.output
+
+
+def test_rendering_on_every_core_gives_the_same_reports(monkeypatch):
+    from report_helpers import library_input
+
+    from controlcheck.reports import parallel
+
+    data = library_input([])
+    names = ["csv", "json", "markdown", "sarif"]
+    serial = {name: get_format(name).render(data) for name in names}
+    monkeypatch.setattr(parallel, "MIN_FINDINGS", 0)
+    assert parallel.render_all(names, data, workers=2) == serial

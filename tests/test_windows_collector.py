@@ -82,3 +82,11 @@ def test_policies(run):
         assert status[("WKS-AGENT-117", control)] == "fail", control
     assert status[("WKS-AGENT-042", "HOST-PWD-003")] == "pass"
     assert status[("WKS-AGENT-117", "HOST-PWD-003")] == "error"     # not collected: never a pass
+    # each error quotes the command that failed for ITS fact, not the asset's first error
+    found = findings(run)
+    complexity = found[("WKS-AGENT-117", "HOST-PWD-003")]
+    assert complexity["error_kind"] == "undetermined"
+    assert "secedit" in complexity["message"] and "auditpol" not in complexity["message"]
+    assert all("auditpol" not in ev["source"] for ev in complexity["evidence"])
+    audit = found[("WKS-AGENT-117", "HOST-AUD-001")]
+    assert audit["status"] == "error" and "auditpol" in audit["message"] and "secedit" not in audit["message"]

@@ -364,6 +364,8 @@ class LinuxCollector(SshCollector):
             builder.error("ssh:systemctl is-active auditd", f"audit daemon state not read ({why(out)})")
             return
         if not builder.facts["host"]["audit"]["enabled"]:
+            builder.error("ssh:auditctl -l", "loaded audit rules not counted: the audit daemon is not running "
+                                             "(auditctl -l is not asked then)", facts=["host.audit.rules"])
             return
         rules = first_ok(session, with_sudo("auditctl -l"))
         if rules is not None and rules.ok:

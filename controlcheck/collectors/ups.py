@@ -122,7 +122,7 @@ class UpsSnmpCollector(SnmpCollector):
             set_if_absent(builder, "system.vendor", vendor, reader.evidence_for("1.3.6.1.2.1.1.2.0"))
         if sys_oid.startswith(APC_PDU_PREFIX):
             builder.error("ups", f"sysObjectID {sys_oid} is an APC rack PDU (PowerNet masterSwitch/rPDU "
-                                 f"family), not a UPS: no battery facts")
+                                 f"family), not a UPS: no battery facts", facts=["ups"])
             if not await self._apc_pdu_identity(reader):
                 model = apc_descr_field(info.sys_descr, "MN")
                 if model:
@@ -143,7 +143,7 @@ class UpsSnmpCollector(SnmpCollector):
         tried = " and ".join("PowerNet-MIB (1.3.6.1.4.1.318.1.1.1)" if m == "apc" else "UPS-MIB (1.3.6.1.2.1.33)"
                              for m in order)
         builder.error("ups", f"sysObjectID {sys_oid or '(none)'}: the agent offers no {tried} objects — not a "
-                             f"UPS, or its UPS MIB is disabled: no battery facts")
+                             f"UPS, or its UPS MIB is disabled: no battery facts", facts=["ups"])
 
     # -- RFC 1628 -------------------------------------------------------------------------
     async def _read_rfc1628(self, reader: SnmpReader, info: SystemInfo) -> bool:
@@ -325,7 +325,8 @@ class _Facts:
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = f"{low if low is not None else '-inf'}..{high if high is not None else 'inf'}"
             self.reader.builder.error(f"snmp:{raw.oid}", f"{self.labels[key]} ({raw.oid}) is {value}, outside "
-                                                         f"{bounds}: not recorded" + (f" ({why_low})" if why_low else ""))
+                                                         f"{bounds}: not recorded" + (f" ({why_low})" if why_low else ""),
+                                      facts=[path])
             return None
         self._set(path, value, raw)
         return value
@@ -336,7 +337,7 @@ class _Facts:
             return None
         if raw.value not in mapping:
             self.reader.builder.error(f"snmp:{raw.oid}", f"{self.labels[key]} ({raw.oid}) is {raw.value}, not a "
-                                                         f"value this collector maps: not recorded")
+                                                         f"value this collector maps: not recorded", facts=[path])
             return None
         self._set(path, mapping[raw.value], raw)
         return mapping[raw.value]

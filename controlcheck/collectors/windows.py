@@ -72,24 +72,36 @@ class WindowsCollector(SshCollector):
     platform = "windows"
 
     def gather(self, session, builder: FactsBuilder) -> None:
-        read_facts(session, builder, OS, W.parse_os, "OS version")
-        read_facts(session, builder, BITLOCKER, W.parse_bitlocker, "BitLocker status (needs an elevated session)")
-        read_facts(session, builder, DEFENDER, W.parse_defender, "Defender status")
-        procs = session.run(PROCESSES)
-        names = W.parse_process_names(procs.text) if procs is not None and procs.ok else None
-        if names is not None:
-            found = W.endpoint_protection(names)
-            builder.set("host.endpoint_protection.running", found, evidence=procs.evidence, lines=found)
-        else:
-            builder.error(f"ssh:{PROCESSES}", f"process list not read ({why(procs)})")
-        read_facts(session, builder, FIREWALL, W.parse_firewall_profiles, "firewall profiles")
-        read_facts(session, builder, ADMINS, W.parse_local_admins, "local Administrators group")
-        read_facts(session, builder, SMB, W.parse_smb, "SMB server configuration")
-        read_facts(session, builder, REGISTRY, W.parse_registry_settings, "RDP, screen lock, USB and update policy")
-        read_facts(session, builder, UPDATES, W.parse_updates, "pending updates (Windows Update agent)")
-        self.password_policy(session, builder)
-        read_facts(session, builder, AUDITPOL, W.parse_auditpol_csv, "audit policy (needs an elevated session)")
-        read_facts(session, builder, W32TM, W.parse_w32tm_status, "time synchronisation")
+        # each step names the facts it fills: its errors explain exactly those findings
+        with builder.reading("host.os", "system"):
+            read_facts(session, builder, OS, W.parse_os, "OS version")
+        with builder.reading("host.disk_encryption"):
+            read_facts(session, builder, BITLOCKER, W.parse_bitlocker, "BitLocker status (needs an elevated session)")
+        with builder.reading("host.endpoint_protection"):
+            read_facts(session, builder, DEFENDER, W.parse_defender, "Defender status")
+            procs = session.run(PROCESSES)
+            names = W.parse_process_names(procs.text) if procs is not None and procs.ok else None
+            if names is not None:
+                found = W.endpoint_protection(names)
+                builder.set("host.endpoint_protection.running", found, evidence=procs.evidence, lines=found)
+            else:
+                builder.error(f"ssh:{PROCESSES}", f"process list not read ({why(procs)})")
+        with builder.reading("host.firewall"):
+            read_facts(session, builder, FIREWALL, W.parse_firewall_profiles, "firewall profiles")
+        with builder.reading("host.accounts"):
+            read_facts(session, builder, ADMINS, W.parse_local_admins, "local Administrators group")
+        with builder.reading("host.smb"):
+            read_facts(session, builder, SMB, W.parse_smb, "SMB server configuration")
+        with builder.reading("host.rdp", "host.screen_lock", "host.usb_storage", "host.updates.automatic"):
+            read_facts(session, builder, REGISTRY, W.parse_registry_settings, "RDP, screen lock, USB and update policy")
+        with builder.reading("host.updates"):
+            read_facts(session, builder, UPDATES, W.parse_updates, "pending updates (Windows Update agent)")
+        with builder.reading("host.password_policy", "host.lockout"):
+            self.password_policy(session, builder)
+        with builder.reading("host.audit"):
+            read_facts(session, builder, AUDITPOL, W.parse_auditpol_csv, "audit policy (needs an elevated session)")
+        with builder.reading("host.time_sync"):
+            read_facts(session, builder, W32TM, W.parse_w32tm_status, "time synchronisation")
 
     def password_policy(self, session, builder: FactsBuilder) -> None:
         net = session.run(NET_ACCOUNTS)

@@ -84,11 +84,12 @@ def test_two_demo_runs_show_a_remediation_and_the_commands_work_without_flags(tm
     first = _cli("demo", cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "run 'controlcheck demo' again" in first.stdout
-    for command in ("controlcheck trend", "controlcheck risks", "controlcheck diff", "controlcheck report --format pdf"):
+    for command in ("controlcheck trend", "controlcheck risks", "controlcheck report --format pdf"):
         assert command in first.stdout           # the next commands, without --db: they find the demo's history
     second = _cli("demo", cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "the lab has remediated rtr-branch-07" in second.stderr
+    assert "  controlcheck diff\n" in second.stdout
     diff = _cli("diff", cwd=tmp_path)
     assert diff.returncode == 0, diff.stderr
     assert "newly passing: 4" in diff.stdout and "rtr-branch-07  NET-SSH-001  (was fail)" in diff.stdout

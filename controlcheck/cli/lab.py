@@ -100,6 +100,8 @@ def demo_command(out_dir: Path) -> None:
     flag = "" if Path(history_db(None)).resolve() == db else f" --db {db}"
     echo("next:")
     for command in NEXT_COMMANDS:
+        if command == "controlcheck diff" and not second:
+            continue          # needs two runs: offered after the second demo
         echo(f"  {command}{flag}")
     if not second:
         echo("run 'controlcheck demo' again: the lab remediates rtr-branch-07 first, so trend, diff and finding "

@@ -26,9 +26,10 @@ SEVERITY_WEIGHTS: dict[str, int] = {"info": 0, "low": 1, "medium": 3, "high": 6,
 STATUSES: tuple[str, ...] = ("pass", "fail", "error", "skip", "waived")
 # The statuses the CAI and control effectiveness count (waived and skip are reported beside).
 COUNTED_STATUSES: tuple[str, ...] = ("pass", "fail", "error")
-# Why a finding is ``error``: ``not-collected`` (the source was not read) does not by itself
-# make the exit code 1; the asset is reported as incomplete (exit 3) instead.
-ERROR_KINDS: tuple[str, ...] = ("not-collected", "missing-fact", "type-mismatch", "invalid-value")
+# Why a finding is ``error``: ``not-collected`` (the asset could not be reached or collected)
+# does not by itself make the exit code 1, the run exits 3 instead; ``undetermined`` (the asset
+# was collected, the source of this fact failed) counts like a failing finding (controlcheck/outcome.py).
+ERROR_KINDS: tuple[str, ...] = ("not-collected", "undetermined", "missing-fact", "type-mismatch", "invalid-value")
 
 # Asset kinds of the inventory and of ``applies_to.kinds`` in policies.
 KINDS: tuple[str, ...] = ("workstation", "server", "router", "switch", "firewall", "pbx", "ups", "printer",

@@ -31,6 +31,7 @@ from .values import SnmpValue
 PROBE_GRACE = 0.25             # after the witness answered, a probe gets at most this much longer
 PROBE_MIN_GRACE = 0.02         # and at least this (else 3x the witness's round trip)
 PROBE_RETRIES = 1
+UNREACHABLE_PROBE_TIMEOUT = 1.0   # probes of an agent the collection could not read: at most this
 DEFAULT_COMMUNITIES = ("public", "private")
 ANSWERED, REFUSED, UNDETERMINED = "answered", "no answer", "undetermined"
 
@@ -194,8 +195,10 @@ async def run_probes(session: SnmpSession, cache: ProbeCache, witness: bool) -> 
     """All probes at once, then (``witness``) one request through ``session`` to learn
     whether the agent was answering while the probes went unanswered."""
     loop = asyncio.get_running_loop()
-    # without a witness an unanswered probe proves nothing, so it is not asked twice
-    jobs = _probe_sessions(session, session.timeout, PROBE_RETRIES if witness else 0)
+    # without a witness (the agent did not answer the collection) an unanswered probe proves
+    # nothing, so it is asked once, briefly: only an answer can teach anything
+    jobs = _probe_sessions(session, session.timeout, PROBE_RETRIES) if witness else \
+        _probe_sessions(session, min(session.timeout, UNREACHABLE_PROBE_TIMEOUT), 0)
     results: dict[tuple[str, str], str] = {}
     reused: set[tuple[str, str]] = set()
     waiting: dict[tuple[str, str], asyncio.Future] = {}

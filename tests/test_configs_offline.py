@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from clihelp import run_cli
-from helpers import CORPUS
+from helpers import CORPUS, FIXTURES
 
 from controlcheck.collect import collect_inventory
 from controlcheck.inventory import load_inventory
@@ -183,3 +183,44 @@ def test_junit_testcases_carry_file_and_line(eos_repo):
     ntp = next(c for c in cases if c.get("name").startswith("NET-NTP-001"))
     assert ntp.get("line") == "1070"
     assert root.find("testsuite").get("file") == "configs/dc1/leaf1a.cfg"
+
+
+def test_bad_input_is_one_line_and_exit_2(eos_repo):
+    (eos_repo / "bad.json").write_text("{\n")
+    for args, said in ((("--configs", "configs", "--platform", "nope"), "--platform 'nope' is not a network platform"),
+                       (("--configs", "configs", "--baseline", "bad.json"), "bad.json:2: the baseline is not a JSON"),
+                       (("--configs", "nowhere"), "nowhere: configs path does not exist"),
+                       ((), "give either --facts or --configs")):
+        code, _, err = run_cli("check", *args, "-o", "out.txt")
+        assert code == 2 and said in err and "Traceback" not in err, (args, err)
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_binary_and_hostile_files_are_not_guessed(eos_repo):
+    (eos_repo / "configs" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 50)
+    (eos_repo / "configs" / "laughs.xml").write_text(
+        '<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+        '<config><devices><entry name="x"><deviceconfig><system><hostname>&b;</hostname></system>'
+        '</deviceconfig></entry></devices></config>\n')
+    code, _, err = run_cli("check", "--configs", "configs", "--format", "json", "-o", "r.json")
+    results = json.loads((eos_repo / "r.json").read_text())
+    assert "configs/photo.png" in results["summary"]["unrecognised_files"]
+    # the XML is PAN-OS by its content, but its DOCTYPE is refused: nothing read from it
+    pan = next(a for a in results["assets"] if a["platform"] == "paloalto_panos")
+    assert pan["id"] == "laughs.xml" and "aaaaaaaaaa" not in json.dumps(results)
+    # and a document it could not read is no empty, compliant config: its absences prove nothing
+    assert any("DOCTYPE" in e["message"] or "not well formed" in e["message"] for e in pan["errors"])
+    judged = [f for f in results["findings"] if f["asset_id"] == "laughs.xml"]
+    assert judged and not [f for f in judged if f["status"] == "pass"]
+
+
+def test_a_config_cut_short_is_not_judged_by_its_absences(eos_repo):
+    full = (FIXTURES / "devices" / "fortios" / "fw-fgt-hq-01" / "show_full-configuration.txt").read_text()
+    cut = full[:full.index("config system snmp user")] + "config system snmp user\n    edit \"nms-v3\"\n"
+    (eos_repo / "configs" / "fgt.conf").write_text(cut)
+    run_cli("check", "--configs", "configs", "--format", "json", "-o", "r.json")
+    results = json.loads((eos_repo / "r.json").read_text())
+    by = {f["control_id"]: f for f in results["findings"] if f["asset_id"] == "fw-fgt-hq-01"}
+    # the syslog server sits after the cut: 'no remote syslog' would be a guess
+    assert by["NET-LOG-001"]["status"] == "error" and by["NET-LOG-001"]["error_kind"] == "undetermined"
+    assert by["FW-ADMIN-002"]["status"] == "pass"          # stated before the cut (line 8)

@@ -158,7 +158,10 @@ def brace_statements(text: str) -> list[Statement]:
         if token.startswith('"') and token.endswith('"') and len(token) >= 2:
             token = token[1:-1]
         current.append(token)
-    return Statements(out)
+    result = Statements(out)
+    if path or current:
+        result.damaged = f"{len(path)} brace block(s) not closed at the end (cut short?)"
+    return result
 
 
 def xml_statements(text: str) -> list[Statement]:
@@ -202,11 +205,14 @@ def xml_statements(text: str) -> list[Statement]:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = data
+    damaged = ""
     try:
         parser.Parse(text, True)
-    except (xml.parsers.expat.ExpatError, ValueError):
-        pass   # what was read before the damage stays; the rest is unread
-    return Statements(out)
+    except (xml.parsers.expat.ExpatError, ValueError) as exc:
+        damaged = f"the XML is not well formed ({exc})"   # what was read before stays; the rest is unread
+    result = Statements(out)
+    result.damaged = damaged
+    return result
 
 
 def fortios_statements(text: str) -> list[Statement]:
@@ -231,13 +237,18 @@ def fortios_statements(text: str) -> list[Statement]:
                 stack.pop()
         elif head in ("set", "unset", "append"):
             out.append(Statement([w for part in stack for w in part] + words, i))
-    return Statements(out)
+    result = Statements(out)
+    if stack:
+        result.damaged = f"{len(stack)} config/edit block(s) not closed with end/next (cut short?)"
+    return result
 
 
 class Statements(list):
-    """A list of statements that indexes itself by first words on the first :func:`select`."""
+    """A list of statements that indexes itself by first words on the first :func:`select`.
+    ``damaged`` says why the text was not read to a proper end ("" when it was)."""
 
     _index: dict | None = None
+    damaged: str = ""
 
     def by_head(self, head: tuple[str, ...]) -> list[Statement]:
         if self._index is None:

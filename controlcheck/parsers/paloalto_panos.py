@@ -55,6 +55,10 @@ def hash_strength(value: str) -> int | None:
 def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedFacts:
     facts = facts or ParsedFacts()
     st = statements(text)
+
+    if st.damaged:   # a config cut short: its absences prove nothing (undetermined, not defaults)
+        facts.complete = False
+        facts.incomplete_reason = st.damaged
     facts.set("system.vendor", VENDOR)
     facts.set("system.os_name", "PAN-OS")
     match = re.search(r'<config\b[^>]*\bversion="([\d.]+)"', text[:2000])

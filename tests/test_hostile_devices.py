@@ -139,3 +139,19 @@ def test_a_killed_audit_counts_the_facts_it_kept(tmp_path):
     assert "note: run 1" in stdout and "1 assets were collected" in stdout, stdout
     code, stdout, err = run_cli("trend", "--db", str(out / "controlcheck.db"))
     assert "run 1 " in stdout and "1 assets were collected" in stdout, stdout
+
+
+def test_silent_primary_sources_leave_their_facts_undetermined(tmp_path):
+    """The PAM stack and the auditd unit state never answer: password length/complexity and
+    the audit daemon state stay undetermined; pwquality.conf / login.defs and the process
+    list do not decide in their place."""
+    case = _device(tmp_path, "linux", "hardened", "lnx-silent",
+                   '  hang: ["cat /etc/pam.d/common-password", "systemctl is-active auditd"]')
+    with SshSimulator([case]) as sim:
+        code, err, docs = _collect(tmp_path, sim, ssh={"command_timeout": 1})
+    host = docs["lnx-silent"]["facts"]["host"]
+    assert "min_length" not in host.get("password_policy", {}), host.get("password_policy")
+    assert "complexity" not in host.get("password_policy", {})
+    assert "enabled" not in host.get("audit", {}), host.get("audit")
+    messages = " ".join(e["message"] for e in docs["lnx-silent"]["errors"])
+    assert "PAM password stack gave no answer" in messages

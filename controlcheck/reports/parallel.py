@@ -17,7 +17,7 @@ from . import get_format
 from .base import ReportInput
 
 # roughly the cost of each format at fleet scale, costliest first (benchmarks/bench_reports.py)
-COST_ORDER = ("xlsx", "pdf", "oscal", "sarif", "html", "csv", "json", "evidence", "junit", "markdown")
+COST_ORDER = ("pdf", "xlsx", "oscal", "sarif", "html", "csv", "json", "evidence", "junit", "markdown")
 MIN_FINDINGS = 3000          # below this, forking costs more than it saves
 
 _INPUT: ReportInput | None = None

@@ -37,30 +37,36 @@ class AsteriskCollector(SshCollector):
             put(builder, parsed, version.evidence)
         else:
             builder.error("ssh:asterisk -rx 'core show version'",
-                          f"Asterisk version not read ({why(version)}); is Asterisk running?")
+                          f"Asterisk version not read ({why(version)}); is Asterisk running?",
+                          facts=["pbx.version", "system.os_version"])
         release = parsed.get("pbx.version", (None, []))[0]
         modules = self.cli(session, builder, "module show like chan_")
         loaded = A.parse_module_show(modules.text) if modules is not None and modules.ok else {}
 
         files = {name: self.read(session, builder, name) for name in FILES}
-        self.sip(builder, files, loaded, release, module_list_answered=modules is not None)
-        for name, parse in (("manager.conf", A.parse_manager_conf), ("http.conf", A.parse_http_conf),
-                            ("logger.conf", A.parse_logger_conf)):
+        with builder.reading("pbx.sip", "pbx.dialplan"):
+            self.sip(builder, files, loaded, release, module_list_answered=modules is not None)
+        # which facts each config file gives: its errors explain exactly those findings
+        for name, parse, facts in (("manager.conf", A.parse_manager_conf, ["pbx.ami"]),
+                                   ("http.conf", A.parse_http_conf, ["pbx.http"]),
+                                   ("logger.conf", A.parse_logger_conf, ["pbx.security_log"])):
             text, ev = files[name]
             if text is not None:
                 put(builder, parse(text), ev)
             elif name != "http.conf":
-                builder.error(f"ssh:cat {ETC}/{name}", f"{name} not read")
+                builder.error(f"ssh:cat {ETC}/{name}", f"{name} not read", facts=facts)
         http_text, _ = files["http.conf"]
         if http_text is None:
-            builder.error(f"ssh:cat {ETC}/http.conf", "http.conf not read: HTTP/ARI exposure not determined")
+            builder.error(f"ssh:cat {ETC}/http.conf", "http.conf not read: HTTP/ARI exposure not determined",
+                          facts=["pbx.http", "pbx.ari"])
         ari_text, ari_ev = files["ari.conf"]
         if ari_text is not None:
             http_on = builder.facts.get("pbx", {}).get("http", {}).get("enabled")
             put(builder, A.parse_ari_conf(ari_text, http_on), ari_ev)
         elif http_text is not None and not builder.facts["pbx"]["http"]["enabled"]:
             builder.set("pbx.ari.enabled", False, lines=["HTTP server off: ARI unreachable"])
-        self.fail2ban(session, builder)
+        with builder.reading("pbx.fail2ban"):
+            self.fail2ban(session, builder)
 
     # -- helpers -------------------------------------------------------------------------------
     def cli(self, session, builder: FactsBuilder, command: str):

@@ -1,6 +1,6 @@
 """Render several formats of one report input on every core.
 
-The report stage of a large audit is CPU-bound Python (XlsxWriter, WeasyPrint, JSON): one
+The report stage of a large audit is CPU-bound Python (openpyxl, WeasyPrint, JSON): one
 format after another keeps one core busy. ``render_all`` forks worker processes that inherit
 the report input (nothing is pickled on the way in) and each render whole formats, the
 costliest first; the rendered text or bytes come back to the caller. Small inputs, a

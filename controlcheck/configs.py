@@ -142,6 +142,8 @@ def iter_config_documents(root: Path | list[Path], run: ConfigRun, inventory: In
     # there is enough work to pay for the processes.
     if jobs > 1 and len(tasks) >= 8 and threading.active_count() == 1 and hasattr(os, "fork"):
         import multiprocessing
+        for name in {t[2] for t in tasks}:   # import the parsers once, here: the workers inherit them
+            network_platform(name)
         pool = multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)))
         results = pool.imap(_collect_one, tasks, chunksize=4)
     finished = False

@@ -224,3 +224,19 @@ def test_a_config_cut_short_is_not_judged_by_its_absences(eos_repo):
     # the syslog server sits after the cut: 'no remote syslog' would be a guess
     assert by["NET-LOG-001"]["status"] == "error" and by["NET-LOG-001"]["error_kind"] == "undetermined"
     assert by["FW-ADMIN-002"]["status"] == "pass"          # stated before the cut (line 8)
+
+
+def test_parallel_parsing_gives_the_same_results_in_the_same_order(tmp_path, monkeypatch):
+    root = tmp_path / "configs"
+    root.mkdir()
+    for i in range(10):   # enough files for the forked workers
+        text = (FIXTURES / "devices" / "arista_eos" / "sw-eos-floor3-02" / "show_running-config.txt").read_text()
+        (root / f"sw{i}.cfg").write_text(text.replace("hostname sw-eos-floor3-02", f"hostname sw-{i:02d}"))
+    monkeypatch.chdir(tmp_path)
+    outs = []
+    for jobs in ("1", "2"):
+        code, _, err = run_cli("check", "--configs", "configs", "--jobs", jobs, "--format", "json", "-o", f"r{jobs}.json")
+        assert code == 1, err
+        results = json.loads((tmp_path / f"r{jobs}.json").read_text())
+        outs.append([(f["asset_id"], f["control_id"], f["status"], f["evidence"]) for f in results["findings"]])
+    assert outs[0] == outs[1] and len({a for a, *_ in outs[0]}) == 10

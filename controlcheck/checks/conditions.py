@@ -253,6 +253,11 @@ class Leaf(Node):
         kind = type(observed)
         if kind is str or kind is bool or kind is int:
             key = (label, kind, observed)
+        elif kind is list and len(observed) <= 8 and all(type(v) is str for v in observed):
+            key = (label, kind, tuple(observed))      # short lists of names (transports, hosts)
+        else:
+            key = None
+        if key is not None:
             outcome = self._seen_before.get(key)
             if outcome is None:
                 outcome = self._judge(observed, label)

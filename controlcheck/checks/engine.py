@@ -85,6 +85,8 @@ class _DocumentEvidence:
         """The provenance of the list items a finding judged (``vty 0 4: transport_input``
         under ``network.lines`` -> ``network.lines[vty 0 4].transport_input``): the line
         that decided each item, with its number. None when the document has none."""
+        if not self.provenance:
+            return None
         picked: dict[str, dict] = {}
         for name, _value in observed:
             label, sep, field_name = str(name).rpartition(": ")

@@ -253,7 +253,13 @@ class RunStore:
     def _check_integrity(self, conn) -> None:
         """A damaged file must not be written into (each write spreads the damage) nor read
         into a crash: ``PRAGMA quick_check`` (a walk over every page, no index cross-check)."""
-        problems = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(3)")]
+        try:
+            problems = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(3)")]
+        except sa.exc.DatabaseError as exc:
+            # a cut-short file (SQLITE_CORRUPT) is damaged, not the wrong file (SQLITE_NOTADB)
+            if getattr(exc.orig, "sqlite_errorname", "") != "SQLITE_CORRUPT":
+                raise
+            problems = [_first_line(exc)]
         if problems != ["ok"]:
             lines = [line.strip() for p in problems for line in str(p).splitlines()]
             first = next((line for line in lines if line and not line.startswith("***")), "integrity check failed")

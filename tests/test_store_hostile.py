@@ -73,6 +73,23 @@ def test_a_damaged_history_is_refused_with_one_line_and_not_written(tmp_path):
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
+def test_a_cut_short_history_is_damaged_not_a_wrong_file(tmp_path):
+    """A history truncated by a full disk or an interrupted copy fails SQLite's open itself
+    ("malformed"): still the damaged-history line and exit 4, while a file that is no SQLite
+    database at all stays invalid input (exit 2)."""
+    db = tmp_path / "controlcheck.db"
+    _history_with_two_runs(db)
+    with open(db, "r+b") as handle:
+        handle.truncate(db.stat().st_size // 2)
+    code, _out, err = run_cli("trend", "--db", str(db))
+    assert code == 4, err
+    assert len(err.strip().splitlines()) == 1 and "damaged" in err and "backup" in err
+    other = tmp_path / "notes.db"
+    other.write_bytes(b"not a database at all\n" * 300)
+    code, _out, err = run_cli("trend", "--db", str(other))
+    assert code == 2 and "not a controlcheck run history" in err, err
+
+
 def test_a_password_in_a_database_url_is_never_printed(tmp_path):
     import socket
 

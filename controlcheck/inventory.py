@@ -133,6 +133,9 @@ def load_inventory(path: str | Path) -> Inventory:
             raise InputError(f"asset {raw['id']!r}: unknown platform {raw['platform']!r} "
                              f"(known: {', '.join(sorted(platforms))})", file=str(path),
                              line=line_of(data, ["assets", i, "platform"]))
+        if not raw.get("address") and not (raw.get("file") and not raw.get("ssh") and not raw.get("snmp")):
+            raise InputError(f"asset {raw['id']!r}: 'address' is required (only an asset read from a saved "
+                             f"configuration, 'file:' without ssh:/snmp:, goes without one)", file=str(path), line=line)
         for transport in ("ssh", "snmp"):
             block = raw.get(transport)
             if block and block["credential"] not in credentials:
@@ -140,7 +143,7 @@ def load_inventory(path: str | Path) -> Inventory:
                                  f"is not defined under 'credentials:'", file=str(path),
                                  line=line_of(data, ["assets", i, transport, "credential"]))
         assets.append(Asset(
-            id=raw["id"], kind=raw["kind"], platform=raw["platform"], address=raw["address"],
+            id=raw["id"], kind=raw["kind"], platform=raw["platform"], address=raw.get("address", ""),
             ssh=dict(raw["ssh"]) if raw.get("ssh") else None,
             snmp=dict(raw["snmp"]) if raw.get("snmp") else None,
             site=raw.get("site"), owner=raw.get("owner"), tags=tuple(raw.get("tags") or ()),

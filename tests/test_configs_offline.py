@@ -134,7 +134,7 @@ def test_baseline_reports_only_new_failures(eos_repo):
 def test_inventory_file_asset_is_collected_from_its_file(tmp_path):
     shutil.copy(CONFIGS / "cisco_ios" / "napalm_vagrant_initial.conf", tmp_path / "r1.conf")
     (tmp_path / "inv.yaml").write_text(
-        "assets:\n  - {id: r1, kind: router, platform: cisco_ios, address: 10.0.0.1, file: r1.conf}\n")
+        "assets:\n  - {id: r1, kind: router, platform: cisco_ios, file: r1.conf}\n")
     result = collect_inventory(load_inventory(tmp_path / "inv.yaml"), tmp_path / "facts")
     (doc,) = result.documents
     assert not doc["errors"]

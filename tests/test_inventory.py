@@ -110,3 +110,20 @@ def test_yaml_python_tags_are_refused_not_run(tmp_path):
         load_inventory(path)
     assert f"{path}:2:" in str(info.value)
     assert not marker.exists()
+
+
+def test_an_asset_read_from_a_saved_config_needs_no_address(tmp_path):
+    """Issue 13: 'file:' without ssh:/snmp: is collected from the file; an address would be made up."""
+    path = tmp_path / "inventory.yaml"
+    path.write_text("assets:\n  - {id: r1, kind: router, platform: cisco_ios, file: r1.conf}\n")
+    (asset,) = load_inventory(path).assets
+    assert asset.file == "r1.conf" and asset.address == ""
+
+
+def test_an_asset_reached_over_the_network_still_needs_an_address(tmp_path):
+    path = tmp_path / "inventory.yaml"
+    path.write_text("credentials:\n  c: {username: u, password_env: X}\n"
+                    "assets:\n  - {id: r1, kind: router, platform: cisco_ios, file: r1.conf, ssh: {credential: c}}\n")
+    with pytest.raises(InputError) as info:
+        load_inventory(path)
+    assert str(info.value).startswith(f"{path}:4: asset 'r1': 'address' is required")

@@ -154,3 +154,19 @@ def test_db_copy_between_sqlite_files_keeps_every_answer(tmp_path):
         assert a[0] == 0 and a == b
     code, _, err = run_cli("db", "copy", "--from", str(old), "--to", str(new))
     assert code == 2 and "already holds runs" in err
+
+
+def test_db_upgrade_without_db_takes_the_demo_history_and_creates_none(tmp_path, monkeypatch):
+    """In the folder of 'controlcheck demo', 'db upgrade' must not make an empty
+    ./controlcheck-out history that trend, risks and diff would then read instead of the demo's."""
+    demo_db = tmp_path / "controlcheck-demo" / "controlcheck.db"
+    results, assessment = library()
+    with RunStore(demo_db) as store:
+        store.finish_run(store.begin_run("inv.yaml"), results, assessment)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("db", "upgrade")
+    assert code == 0, err
+    assert "controlcheck-demo" in out
+    assert not (tmp_path / "controlcheck-out").exists()
+    code, _out, err = run_cli("risks")
+    assert code == 0, err

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..store import DEFAULT_DB, RunStore, copy_history
-from .common import handle_errors
+from ..store import RunStore, copy_history
+from .common import db_option, handle_errors, history_db
 
 
 @click.group("db")
@@ -14,14 +14,15 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-@click.option("--db", "db", default=None, metavar="PATH|URL",
-              help=f"an SQLite file, sqlite:///path or postgresql://user@host/db (default: ./{DEFAULT_DB})")
+@db_option()
 @handle_errors
 def db_upgrade(db: str | None) -> None:
     """Create the history's tables, or migrate an older history to this version's schema (in
     one transaction; stored runs are kept). An audit does this by itself; run it explicitly
     where schema changes are scheduled, or before read-only commands."""
-    with RunStore(db if db is not None else DEFAULT_DB, as_found=True) as store:
+    # the same default as trend/diff/report: in a demo folder that is the demo's history, and
+    # no empty ./controlcheck-out history is made to shadow it for every later command
+    with RunStore(history_db(db), as_found=True) as store:
         before, after = store.upgrade()
     click.echo(f"{store.where}: schema {after}" + ("" if before == after else f" (was {before or 'empty'})"))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import redaction
-from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts
+from .cisco_common import ParsedFacts, snmp_community
 from .config_tree import Node, indent_tree, put, set_default
 
 PLATFORM = "arista_eos"
@@ -183,18 +183,7 @@ def _snmp(top: list[Node], facts: ParsedFacts) -> None:
         if w[:1] != ["snmp-server"]:
             continue
         if w[1:2] == ["community"] and len(w) > 2:
-            rest = w[3:]
-            if rest[:1] == ["view"]:
-                rest = rest[2:]
-            access = "RO"
-            if rest and rest[0].lower() in ("ro", "rw"):
-                access = rest[0].upper()
-                rest = rest[1:]
-            entry = {"access": access, "is_default": w[2].lower() in DEFAULT_COMMUNITIES}
-            acl = [t for t in rest if t not in ("ipv6",)]
-            if acl:
-                entry["acl"] = acl[-1]
-            communities.append(entry)
+            communities.append(snmp_community(w))
             c_objs.append(obj)
         elif w[1:2] == ["group"] and len(w) >= 5 and w[3] == "v3":
             groups.append({"name": w[2], "security_level": w[4]})

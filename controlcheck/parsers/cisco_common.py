@@ -23,6 +23,23 @@ from . import redaction
 from .parsed import ends_with as ends_with           # the absence rule's end-marker test
 
 DEFAULT_COMMUNITIES = frozenset({"public", "private"})
+
+
+def snmp_community(words: list[str]) -> dict:
+    """``snmp-server community NAME [view V] [ro|rw] [ipv6 ACL] [ACL]`` (IOS and EOS alike):
+    the access (RO unless written), whether NAME is a default community, and the ACL if any."""
+    rest = words[3:]
+    if rest[:1] == ["view"]:
+        rest = rest[2:]
+    access = "RO"
+    if rest and rest[0].upper() in ("RO", "RW"):
+        access = rest[0].upper()
+        rest = rest[1:]
+    entry = {"access": access, "is_default": words[2].lower() in DEFAULT_COMMUNITIES}
+    acl = [t for t in rest if t != "ipv6"]
+    if acl:
+        entry["acl"] = acl[-1]
+    return entry
 ccp_unwrap.unwrap()   # ciscoconfparse2 minus its per-call loguru wrappers (about half its parsing time)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .cisco_common import DEFAULT_COMMUNITIES, ParsedFacts, ends_with, parse_config, textfsm_parse, uptime_seconds
+from .cisco_common import ParsedFacts, ends_with, parse_config, snmp_community, textfsm_parse, uptime_seconds
 from . import redaction
 
 PLATFORM = "cisco_ios"
@@ -263,18 +263,7 @@ def _snmp(top, facts: ParsedFacts) -> None:
     for obj in top:
         tokens = obj.text.split()
         if tokens[:2] == ["snmp-server", "community"] and len(tokens) >= 3:
-            rest = tokens[3:]
-            if rest[:1] == ["view"]:
-                rest = rest[2:]
-            access = "RO"
-            if rest and rest[0].upper() in ("RO", "RW"):
-                access = rest[0].upper()
-                rest = rest[1:]
-            entry = {"access": access, "is_default": tokens[2].lower() in DEFAULT_COMMUNITIES}
-            acl = [t for t in rest if t not in ("ipv6",)]
-            if acl:
-                entry["acl"] = acl[-1]
-            communities.append(entry)
+            communities.append(snmp_community(tokens))
             community_objs.append(obj)
         elif tokens[:2] == ["snmp-server", "group"] and len(tokens) >= 5 and tokens[3] == "v3":
             groups.append({"name": tokens[2], "security_level": tokens[4]})

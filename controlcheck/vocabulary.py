@@ -57,6 +57,18 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_utc(value: str | None) -> datetime | None:
+    """A stored timestamp (``...Z``, an offset, or naive meaning UTC) as an aware datetime;
+    None when it is empty or not a timestamp."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 # What every parser returns: fact path (``host.sshd.permitrootlogin``) -> (value, the raw
 # output lines that decided it). A plain dict of that shape is one; ``ParsedFacts`` is one
 # that also records the 1-based config line numbers (SARIF locations, report provenance).

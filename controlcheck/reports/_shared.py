@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..vocabulary import STATUSES
+from ..vocabulary import STATUSES, parse_utc
 from ..vocabulary import SEVERITY_RANK as SEV_RANK
 
 # the order findings are listed in: what needs action first
@@ -59,14 +59,9 @@ def spreadsheet_safe(value: object) -> object:
 
 def iso_z(value: str | None, default: str | None = None) -> str | None:
     """A timestamp as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC), or ``default`` when it is not one."""
-    if not value:
+    parsed = parse_utc(value)
+    if parsed is None:
         return default
-    try:
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return default
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

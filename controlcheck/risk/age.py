@@ -20,20 +20,10 @@ import datetime as dt
 import statistics
 from typing import Any, Iterable
 
-from ..vocabulary import SEVERITY_RANK
+from ..vocabulary import SEVERITY_RANK, parse_utc
 
 THRESHOLDS_DAYS = (30, 90)
 UNASSIGNED = "(unassigned)"
-
-
-def _when(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def _days(start: dt.datetime, end: dt.datetime) -> float:
@@ -62,7 +52,7 @@ def finding_ages(runs: list[dict]) -> dict:
     owners: dict[str, str] = {}
     severity: dict[tuple[str, str], str] = {}
     for run in runs:
-        started = _when(run.get("started_at"))
+        started = parse_utc(run.get("started_at"))
         if started is None:
             continue
         for a in run.get("assets") or []:
@@ -78,7 +68,7 @@ def finding_ages(runs: list[dict]) -> dict:
                               "first_seen_run": opened_run, "first_seen": opened.strftime("%Y-%m-%dT%H:%M:%SZ"),
                               "fixed_run": run["id"], "days_to_fix": _days(opened, started)})
     last = runs[-1]
-    now = _when(last.get("started_at")) or dt.datetime.now(dt.timezone.utc)
+    now = parse_utc(last.get("started_at")) or dt.datetime.now(dt.timezone.utc)
     failing_now = {(f["asset_id"], f["control_id"]) for f in last.get("findings") or [] if f["status"] == "fail"}
     failing = []
     for key in sorted(failing_now):

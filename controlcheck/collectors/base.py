@@ -36,6 +36,17 @@ class CollectionContext:
     shared: dict = field(default_factory=dict)   # what collectors read once per run (parsed known_hosts)
 
 
+def _provenance(prov: dict[str, Any], evidence: str | None, lines: list[str] | None,
+                line_numbers: list[int] | None) -> dict[str, Any]:
+    """``prov`` with the evidence name and the first 20 lines (and their numbers) that decided it."""
+    if evidence:
+        prov["evidence"] = evidence
+    if lines:
+        prov["lines"] = list(lines)[:20]
+    if line_numbers:
+        prov["line_numbers"] = list(line_numbers)[:20]
+    return prov
+
 class FactsBuilder:
     """Accumulates one asset's facts document."""
 
@@ -112,13 +123,7 @@ class FactsBuilder:
                 child = node[part] = {}
             node = child
         node[parts[-1]] = value
-        prov: dict[str, Any] = dict(origin or {})
-        if evidence:
-            prov["evidence"] = evidence
-        if lines:
-            prov["lines"] = list(lines)[:20]
-        if line_numbers:
-            prov["line_numbers"] = list(line_numbers)[:20]
+        prov = _provenance(dict(origin or {}), evidence, lines, line_numbers)
         if prov:
             self.provenance[path] = prov
         else:
@@ -128,14 +133,8 @@ class FactsBuilder:
                 line_numbers: list[int] | None = None, origin: str | None = None, rule: str | None = None) -> None:
         """Provenance only, for a value inside a fact (``network.lines[vty 0 4].transport_input``):
         the lines that decided it, or the default it took."""
-        prov: dict[str, Any] = {"origin": origin, "rule": rule or ""} if origin else {}
-        if evidence:
-            prov["evidence"] = evidence
-        if lines:
-            prov["lines"] = list(lines)[:20]
-        if line_numbers:
-            prov["line_numbers"] = list(line_numbers)[:20]
-        self.provenance[path] = prov
+        start: dict[str, Any] = {"origin": origin, "rule": rule or ""} if origin else {}
+        self.provenance[path] = _provenance(start, evidence, lines, line_numbers)
 
     def update(self, prefix: str, values: dict, evidence: str | None = None) -> None:
         for key, value in values.items():

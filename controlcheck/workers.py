@@ -44,6 +44,17 @@ class WorkerSetup:
     threads: int
     collect_asset: Callable[[Asset, CollectionContext], dict]          # collect.collect_asset
     write_facts: Callable[[Path | None, Asset, dict], Path | None]     # collect.write_facts
+    parent: int = 0                                                      # the collecting process
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _preload() -> list[str]:
@@ -64,8 +75,8 @@ def _worker_main(setup: WorkerSetup, tasks, results) -> None:
     def run() -> None:
         while True:
             index = tasks.get()
-            if index is _STOP:
-                return
+            if index is _STOP or (setup.parent and not _alive(setup.parent)):
+                return      # a killed audit takes no new device (what runs finishes within its timeouts)
             results.put(("started", index, pid))
             asset = assets[index]
             document = collect_asset(asset, ctx)
@@ -98,7 +109,7 @@ def collect_in_processes(inventory: Inventory, indexes: list[int], out_dir: Path
         tasks.put(index)
     for _ in range(processes * threads):
         tasks.put(_STOP)
-    setup = WorkerSetup(inventory, out_dir, trust_on_first_use, threads, collect_asset, write_facts)
+    setup = WorkerSetup(inventory, out_dir, trust_on_first_use, threads, collect_asset, write_facts, os.getpid())
     workers = [mp.Process(target=_worker_main, args=(setup, tasks, results), name=f"collect-worker-{n}",
                           daemon=True) for n in range(processes)]
     for w in workers:

@@ -85,3 +85,38 @@ def test_a_dead_worker_costs_only_the_assets_it_was_collecting(tmp_path):
     assert "worker process exited" in by_id["rtr-00"]["errors"][0]["message"]
     assert json.loads((out / "rtr-00.json").read_text())["errors"]
     assert all(not by_id[f"rtr-{i:02d}"]["errors"] for i in (1, 2, 3))
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from controlcheck.collect import collect_inventory
+from controlcheck.inventory import load_inventory
+if __name__ == "__main__":
+    collect_inventory(load_inventory(Path(sys.argv[1])), Path(sys.argv[2]), concurrency=2, processes=2)
+"""
+
+
+def test_workers_take_no_new_device_once_the_collecting_process_is_killed(tmp_path):
+    """kill -9 of an audit must stop it: workers finish what they hold, then take nothing new."""
+    import subprocess
+    import sys
+
+    folders = _devices(tmp_path, 6)
+    for folder in folders:
+        (folder / "device.yaml").write_text((folder / "device.yaml").read_text() + "behaviour:\n  delay: 0.8\n")
+    with SshSimulator(folders) as sim:
+        inventory = write_inventory(tmp_path / "inv.yaml", sim_assets(sim, tmp_path),
+                                    known_hosts=sim.write_known_hosts(tmp_path / "kh"))
+        script = tmp_path / "collect_child.py"
+        script.write_text(CHILD)
+        out = tmp_path / "facts"
+        child = subprocess.Popen([sys.executable, str(script), str(inventory), str(out)])  # noqa: S603
+        deadline = time.monotonic() + 120
+        while not list(out.glob("*.json")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        child.kill()
+        child.wait()
+        time.sleep(15)    # long enough for every device left (6 x ~5 s each) if workers went on
+    written = len(list(out.glob("*.json")))
+    assert 1 <= written <= 4, written     # the first ones and at most the two in flight

@@ -13,7 +13,9 @@ so memory stays flat in the number of files.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +86,36 @@ def _collect_one(args: tuple) -> dict:
     return doc
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """A parsing worker leaves Ctrl-C to its parent (the terminal sends SIGINT to the whole
+    process group: each worker would print its own traceback) and never outlives it (an
+    orphan idling on the task queue keeps the caller's output pipes open, so a CI job
+    reading them would hang)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):   # not Linux: the parent's terminate() still ends us
+        pass
+    if os.getppid() != parent:          # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _parsing_pool(processes: int):
+    """A fork pool whose workers are born with SIGINT blocked, so none can be interrupted
+    before :func:`_worker_init` ignores it."""
+    import multiprocessing
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.get_context("fork").Pool(processes, initializer=_worker_init,
+                                                         initargs=(os.getpid(),))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def _name_asset(doc: dict, inventory: Inventory | None, known: dict[str, Asset], seen: set[str]) -> dict:
     """Give the document its asset: the config's hostname (else the file name), with kind,
     site and owner from the inventory when it names that id."""
@@ -141,10 +173,9 @@ def iter_config_documents(root: Path | list[Path], run: ConfigRun, inventory: In
     # re-run. Only when no other thread runs (forking a threaded process is unsafe) and
     # there is enough work to pay for the processes.
     if jobs > 1 and len(tasks) >= 8 and threading.active_count() == 1 and hasattr(os, "fork"):
-        import multiprocessing
         for name in {t[2] for t in tasks}:   # import the parsers once, here: the workers inherit them
             network_platform(name)
-        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)))
+        pool = _parsing_pool(min(jobs, len(tasks)))
         results = pool.imap(_collect_one, tasks, chunksize=4)
     finished = False
     try:
@@ -174,7 +205,12 @@ def check_configs(root: Path | list[Path], policy_set, waivers=None, inventory: 
     run = ConfigRun(root=root if isinstance(root, Path) else Path("."))
     documents = iter_config_documents(root, run, inventory=inventory, platform=platform, jobs=jobs,
                                       evidence_dir=evidence_dir)
-    results = run_check(documents, policy_set, waivers=waivers, fail_on=fail_on)
+    try:
+        results = run_check(documents, policy_set, waivers=waivers, fail_on=fail_on)
+    finally:
+        # Ctrl-C lands here while the generator waits at its yield: close it now so its
+        # workers are ended before we exit, not whenever the generator is collected
+        documents.close()
     results["summary"]["unrecognised_files"] = list(run.unrecognised)
     return results, run
 
@@ -189,12 +225,16 @@ def collect_configs(root: Path, out_dir: Path, inventory: Inventory | None = Non
     run = ConfigRun(root=root)
     out_dir.mkdir(parents=True, exist_ok=True)
     written, incomplete = [], []
-    for doc in iter_config_documents(root, run, inventory=inventory, platform=platform, jobs=jobs,
-                                     evidence_dir=out_dir):
-        doc.pop("_source", None)
-        asset_id = doc["asset"]["id"]
-        write_json_atomic(out_dir / facts_filename(asset_id.replace("/", "_").replace(" ", "_")), doc)
-        written.append(asset_id)
-        if doc.get("errors"):
-            incomplete.append(asset_id)
+    documents = iter_config_documents(root, run, inventory=inventory, platform=platform, jobs=jobs,
+                                      evidence_dir=out_dir)
+    try:
+        for doc in documents:
+            doc.pop("_source", None)
+            asset_id = doc["asset"]["id"]
+            write_json_atomic(out_dir / facts_filename(asset_id.replace("/", "_").replace(" ", "_")), doc)
+            written.append(asset_id)
+            if doc.get("errors"):
+                incomplete.append(asset_id)
+    finally:
+        documents.close()   # as in check_configs: end the parsing workers at once on Ctrl-C
     return written, incomplete, run

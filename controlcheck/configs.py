@@ -13,9 +13,7 @@ so memory stays flat in the number of files.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Iterator
 from .collectors.base import CollectionContext, FactsBuilder
 from .collectors.configfile import network_platform, read_config_file
 from .errors import InputError
+from .forking import sigint_blocked, worker_init
 from .inventory import Asset, Inventory
 from .parsers.detect import HEAD_BYTES, detect_platform
 
@@ -86,34 +85,11 @@ def _collect_one(args: tuple) -> dict:
     return doc
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _worker_init(parent: int) -> None:
-    """A parsing worker leaves Ctrl-C to its parent (the terminal sends SIGINT to the whole
-    process group: each worker would print its own traceback) and never outlives it (an
-    orphan idling on the task queue keeps the caller's output pipes open, so a CI job
-    reading them would hang)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):   # not Linux: the parent's terminate() still ends us
-        pass
-    if os.getppid() != parent:          # the parent died before prctl took effect
-        os._exit(1)
-
-
 def _parsing_pool(processes: int):
-    """A fork pool whose workers are born with SIGINT blocked, so none can be interrupted
-    before :func:`_worker_init` ignores it."""
     import multiprocessing
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        return multiprocessing.get_context("fork").Pool(processes, initializer=_worker_init,
+    with sigint_blocked():
+        return multiprocessing.get_context("fork").Pool(processes, initializer=worker_init,
                                                          initargs=(os.getpid(),))
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _name_asset(doc: dict, inventory: Inventory | None, known: dict[str, Asset], seen: set[str]) -> dict:

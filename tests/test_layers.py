@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "controlcheck"
 LAYERS: dict[str, tuple[str, ...]] = {
     "foundation": ("controlcheck", "controlcheck.vocabulary", "controlcheck.errors", "controlcheck.files",
                    "controlcheck.yamlio", "controlcheck.platforms", "controlcheck.outcome",
-                   "controlcheck.progress", "controlcheck.schemas", "controlcheck.terminal"),
+                   "controlcheck.progress", "controlcheck.schemas", "controlcheck.terminal",
+                   "controlcheck.forking"),
     "inventory": ("controlcheck.inventory",),
     "parsers": ("controlcheck.parsers",),
     "collectors": ("controlcheck.collectors",),

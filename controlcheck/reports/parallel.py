@@ -13,6 +13,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ..forking import sigint_blocked, worker_init
 from . import get_format
 from .base import ReportInput
 
@@ -41,8 +42,10 @@ def render_all(names: list[str], data: ReportInput, workers: int | None = None) 
     ordered = sorted(names, key=lambda n: COST_ORDER.index(n) if n in COST_ORDER else len(COST_ORDER))
     _INPUT = data
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {name: pool.submit(_render_in_child, name) for name in ordered}
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=worker_init, initargs=(os.getpid(),)) as pool:
+            with sigint_blocked():    # the executor forks its workers on the first submits
+                futures = {name: pool.submit(_render_in_child, name) for name in ordered}
             return {name: futures[name].result() for name in names}
     except BrokenProcessPool:
         return {name: get_format(name).render(data) for name in names}

@@ -103,6 +103,12 @@ class ParsedFacts(MutableMapping):
         for path, (value, lines) in (initial or {}).items():
             self[path] = (value, lines)
 
+    def read_short(self, reason: str) -> None:
+        """The source was not read to its end (``reason`` says how we know): from now on its
+        absences prove nothing, so defaults and "not configured" become undetermined."""
+        self.complete = False
+        self.incomplete_reason = reason
+
     def set(self, path: str, value: Any, objs: list | None = None) -> None:
         """A value the source states. ``None`` is refused (undetermined stays absent)."""
         if value is None:

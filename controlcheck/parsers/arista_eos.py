@@ -50,8 +50,7 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
     top = indent_tree(text)
     if not any(line.strip() == "end" for line in text.rstrip().splitlines()[-3:]):
         # 'show running-config' ends with 'end': without it the config was cut short
-        facts.complete = False
-        facts.incomplete_reason = "the configuration does not end with 'end' (cut short?)"
+        facts.read_short("the configuration does not end with 'end' (cut short?)")
 
     def find(*first: str) -> list[Node]:
         n = len(first)

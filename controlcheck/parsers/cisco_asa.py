@@ -37,9 +37,8 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
     a line the config lacks gives the ASA default or null/empty (docs/facts-model.md)."""
     facts = facts or ParsedFacts()
     facts.source = "running-config"
-    facts.complete = config_complete(text)
-    if not facts.complete:
-        facts.incomplete_reason = "it does not end with the ': end' line the ASA prints last (cut short?)"
+    if not config_complete(text):
+        facts.read_short("it does not end with the ': end' line the ASA prints last (cut short?)")
     conf = parse_config(text, "asa")
     # by indentation: ciscoconfparse2 takes the lines after an ASA one-line 'banner' as its children
     top = [o for o in conf.objs if not o.text[:1].isspace()]

@@ -58,9 +58,8 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
     IOS default (provenance ``default``) or null/empty (``not-configured``); see docs/facts-model.md."""
     facts = facts or ParsedFacts()
     facts.source = "running-config"
-    facts.complete = config_complete(text)
-    if not facts.complete:
-        facts.incomplete_reason = "it does not end with the 'end' line IOS prints last (cut short?)"
+    if not config_complete(text):
+        facts.read_short("it does not end with the 'end' line IOS prints last (cut short?)")
     conf = parse_config(text, "ios")
     top = [o for o in conf.objs if o.parent is o]   # banner text lines are the banner's children
 

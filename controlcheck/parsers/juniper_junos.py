@@ -48,8 +48,7 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
     st = statements(text)
 
     if st.damaged:   # a config cut short: its absences prove nothing (undetermined, not defaults)
-        facts.complete = False
-        facts.incomplete_reason = st.damaged
+        facts.read_short(st.damaged)
     facts.set("system.vendor", VENDOR)
     facts.set("system.os_name", "Junos")
     for s in select(st, "system", "host-name")[-1:]:

@@ -57,8 +57,7 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
     st = statements(text)
 
     if st.damaged:   # a config cut short: its absences prove nothing (undetermined, not defaults)
-        facts.complete = False
-        facts.incomplete_reason = st.damaged
+        facts.read_short(st.damaged)
     facts.set("system.vendor", VENDOR)
     facts.set("system.os_name", "PAN-OS")
     match = re.search(r'<config\b[^>]*\bversion="([\d.]+)"', text[:2000])

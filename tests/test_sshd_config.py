@@ -114,8 +114,7 @@ def _start(folder: Path, no_reexec: bool) -> RealSshd:
     (dropins / "20-grace.conf").write_text("LoginGraceTime 45\n")
     extra = [f"Include {dropins}/*.conf", "MaxAuthTries 4", "ClientAliveInterval 300"]
     args = ["-p", str(port), "-o", "MaxSessions=3"] + (["-r"] if no_reexec else [])
-    sshd = RealSshd(folder, extra_config=extra, port=port, daemon_args=args, config_port=22)
-    return sshd.start()
+    return RealSshd(folder, extra_config=extra, port=port, daemon_args=args, config_port=22)   # 'with' starts it
 
 
 def _collect(sshd: RealSshd, folder: Path) -> dict:

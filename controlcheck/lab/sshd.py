@@ -135,6 +135,10 @@ class RealSshd:
         return self.start()
 
     def __enter__(self) -> "RealSshd":
+        # 'with RealSshd(...).start()' must not start a second daemon: the first would be
+        # orphaned (the second dies on the taken port while the first answers for it)
+        if self.process is not None and self.process.poll() is None:
+            return self
         return self.start()
 
     def __exit__(self, *exc) -> None:

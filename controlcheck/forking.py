@@ -28,6 +28,17 @@ def sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one we may not signal exists too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def worker_init(parent: int) -> None:
     """Initializer of a forked pool worker; ``parent`` is the pid of the process that forks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

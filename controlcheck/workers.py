@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .collectors.base import CollectionContext, FactsBuilder
+from .forking import pid_alive
 from .inventory import Asset, Inventory
 
 # what a worker needs, imported once in the fork server (platform modules via the registry)
@@ -45,16 +46,6 @@ class WorkerSetup:
     collect_asset: Callable[[Asset, CollectionContext], dict]          # collect.collect_asset
     write_facts: Callable[[Path | None, Asset, dict], Path | None]     # collect.write_facts
     parent: int = 0                                                      # the collecting process
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _preload() -> list[str]:
@@ -75,7 +66,7 @@ def _worker_main(setup: WorkerSetup, tasks, results) -> None:
     def run() -> None:
         while True:
             index = tasks.get()
-            if index is _STOP or (setup.parent and not _alive(setup.parent)):
+            if index is _STOP or (setup.parent and not pid_alive(setup.parent)):
                 return      # a killed audit takes no new device (what runs finishes within its timeouts)
             results.put(("started", index, pid))
             asset = assets[index]

@@ -37,6 +37,17 @@ def facts_dir() -> Path:
     return FIXTURES / "facts"
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    """A real PostgreSQL server (tests/servers.py) for a module's slow tests."""
+    from servers import PostgresServer
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # -- the lane guard ------------------------------------------------------------------------------
 # Programs and Python modules that are servers. A process of the CLI that starts the lab
 # (demo, lab start, worker) counts too.

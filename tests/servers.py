@@ -13,8 +13,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+from helpers import wait_until
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -26,14 +27,11 @@ def free_port() -> int:
 
 
 def _wait(predicate, what: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode}")
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} not ready after {timeout} s")
+        return bool(predicate())
+    wait_until(ready, f"{what} ready", timeout)
 
 
 def _accepts(port: int) -> bool:

@@ -19,13 +19,13 @@ import redis
 import yaml
 
 from clihelp import run_cli
-from helpers import FIXTURES, REPO
+from helpers import FIXTURES, REPO, wait_until
 from controlcheck.engines.payload import queue_for
 from controlcheck.lab import fleet as lab_fleet
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
 from controlcheck.store import RunStore
-from servers import PostgresServer, RedisServer, free_port
+from servers import RedisServer, free_port
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 180
@@ -87,15 +87,6 @@ class Worker:
 @pytest.fixture(scope="module")
 def broker():
     server = RedisServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = PostgresServer()
     try:
         yield server
     finally:
@@ -321,10 +312,10 @@ def test_an_interrupted_coordinator_marks_the_run_incomplete_and_revokes_its_tas
         inv = _sim_inventory(tmp_path, sim, sites)
         audit = _audit_process(inv, tmp_path / "out", broker.url, "--site-timeout", "600")
         client = redis.Redis.from_url(broker.url)
-        deadline = time.monotonic() + TIMEOUT
-        while client.llen(queue_for("Nowhere")) < 2:       # both tasks are on the broker
-            assert time.monotonic() < deadline and audit.poll() is None, audit.stderr.read()
-            time.sleep(0.05)
+        # both tasks are on the broker
+        wait_until(lambda: client.llen(queue_for("Nowhere")) >= 2 or audit.poll() is not None,
+                   "two tasks queued", TIMEOUT)
+        assert audit.poll() is None, audit.stderr.read()
         audit.send_signal(signal.SIGTERM)
         out, err = audit.communicate(timeout=TIMEOUT)
     assert audit.returncode == 130 and "Traceback" not in err, err
@@ -342,10 +333,9 @@ def test_a_broker_lost_during_the_run_stops_it_with_one_line(tmp_path):
             inv = _sim_inventory(tmp_path, sim, sites)
             audit = _audit_process(inv, tmp_path / "out", own.url, "--site-timeout", "600")
             client = redis.Redis.from_url(own.url)
-            deadline = time.monotonic() + TIMEOUT
-            while client.llen(queue_for("Nowhere")) < 1:
-                assert time.monotonic() < deadline and audit.poll() is None, audit.stderr.read()
-                time.sleep(0.05)
+            wait_until(lambda: client.llen(queue_for("Nowhere")) >= 1 or audit.poll() is not None,
+                       "a task queued", TIMEOUT)
+            assert audit.poll() is None, audit.stderr.read()
             own.stop()
             out, err = audit.communicate(timeout=TIMEOUT)
     finally:

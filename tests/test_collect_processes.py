@@ -9,11 +9,13 @@ import os
 import shutil
 import signal
 import threading
-import time
 
 import pytest
 
-from conftest import FIXTURES
+from pathlib import Path
+
+from controlcheck.forking import pid_alive
+from helpers import FIXTURES, wait_until
 from controlcheck.collect import collect_inventory
 from controlcheck.inventory import load_inventory
 from controlcheck.lab.inventory import sim_assets, write_inventory
@@ -35,6 +37,20 @@ def _devices(tmp_path, count: int, hang: set[int] = frozenset()):
         (case / "device.yaml").write_text(spec)
         folders.append(case)
     return folders
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the fork server and the workers it forked)."""
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
 
 
 def _comparable(doc: dict) -> dict:
@@ -72,9 +88,7 @@ def test_a_dead_worker_costs_only_the_assets_it_was_collecting(tmp_path):
         runner = threading.Thread(target=lambda: box.update(result=collect_inventory(
             inventory, out, concurrency=2, processes=2)))
         runner.start()
-        deadline = time.monotonic() + 120
-        while len(list(out.glob("*.json"))) < 3 and time.monotonic() < deadline:   # all but the hung one
-            time.sleep(0.2)
+        wait_until(lambda: len(list(out.glob("*.json"))) >= 3, "all but the hung device collected")
         for child in multiprocessing.active_children():
             if child.name.startswith("collect-worker"):
                 os.kill(child.pid, signal.SIGKILL)
@@ -112,11 +126,13 @@ def test_workers_take_no_new_device_once_the_collecting_process_is_killed(tmp_pa
         script.write_text(CHILD)
         out = tmp_path / "facts"
         child = subprocess.Popen([sys.executable, str(script), str(inventory), str(out)])  # noqa: S603
-        deadline = time.monotonic() + 120
-        while not list(out.glob("*.json")) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: list(out.glob("*.json")), "a first device collected")
+        workers = _descendants(child.pid)
+        assert workers, "the collection runs no worker process"
         child.kill()
         child.wait()
-        time.sleep(15)    # long enough for every device left (6 x ~5 s each) if workers went on
+        # the workers finish what they hold, then end: wait for that rather than a fixed time
+        # (workers that went on taking devices would still be running, or write them all)
+        wait_until(lambda: not any(pid_alive(pid) for pid in workers), "the orphaned workers ended")
     written = len(list(out.glob("*.json")))
     assert 1 <= written <= 4, written     # the first ones and at most the two in flight

@@ -8,12 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, wait_until
 
 CONFIG = FIXTURES / "devices" / "arista_eos" / "sw-eos-floor3-02" / "show_running-config.txt"
 
@@ -49,11 +48,8 @@ def test_ctrl_c_during_parallel_parsing_leaves_no_worker_and_no_traceback(tmp_pa
             [sys.executable, "-m", "controlcheck", "check", "--configs", str(configs), "--jobs", "2",
              "--format", "json", "-o", str(tmp_path / "r.json")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, cwd=tmp_path)
-        deadline = time.monotonic() + 120
-        while len(_children(proc.pid)) < 2:     # the two parsing workers exist
-            assert proc.poll() is None, "the check ended before its workers could be interrupted"
-            assert time.monotonic() < deadline, "no parsing workers appeared"
-            time.sleep(0.05)
+        wait_until(lambda p=proc: len(_children(p.pid)) >= 2 or p.poll() is not None, "two parsing workers")
+        assert proc.poll() is None, "the check ended before its workers could be interrupted"
         os.killpg(proc.pid, signal.SIGINT)      # what a terminal's Ctrl-C does
         try:
             _, err = proc.communicate(timeout=120)   # hangs if a worker keeps the pipes open
@@ -64,7 +60,4 @@ def test_ctrl_c_during_parallel_parsing_leaves_no_worker_and_no_traceback(tmp_pa
         assert proc.returncode == 130, text_err
         assert "Traceback" not in text_err
         assert len([line for line in text_err.splitlines() if line.strip()]) == 1, text_err
-        deadline = time.monotonic() + 30
-        while _group_alive(proc.pid):
-            assert time.monotonic() < deadline, f"attempt {attempt}: workers still running after the check"
-            time.sleep(0.05)
+        wait_until(lambda p=proc: not _group_alive(p.pid), f"attempt {attempt}: workers gone after the check", 30)

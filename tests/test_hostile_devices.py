@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from clihelp import run_cli
-from helpers import FIXTURES
+from helpers import FIXTURES, wait_until
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
 
@@ -113,7 +113,6 @@ def test_a_killed_audit_counts_the_facts_it_kept(tmp_path):
     how many assets the killed run collected (its facts files), not 0."""
     import subprocess
     import sys
-    import time
 
     from helpers import REPO
 
@@ -127,9 +126,7 @@ def test_a_killed_audit_counts_the_facts_it_kept(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "controlcheck", "audit", "-i", str(inventory), "--out",
                                  str(out)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         kept = out / "runs" / "1" / "facts" / "rtr-done.json"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not kept.exists():
-            time.sleep(0.1)
+        wait_until(kept.exists, "the first device's facts written")
         proc.kill()
         proc.wait()
         assert kept.exists()

@@ -14,21 +14,13 @@ import pytest
 from clihelp import run_cli
 from controlcheck.errors import ControlcheckError
 from controlcheck.store import RunStore
-from servers import PostgresServer, free_port
+from servers import free_port
 from test_store import _second_run
 from test_store_migrate import write_v1_history
 from report_helpers import library
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = PostgresServer()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 QUERIES = (
     ["trend", "--format", "json"],

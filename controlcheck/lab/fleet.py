@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from ..files import write_json_atomic
+from ..forking import pid_alive
 from .inventory import LabAsset, sim_assets, write_inventory, write_secret
 from .sshd import RealSshd, find_sshd
 from .sshsim import LOOPBACK, SshSimulator
@@ -209,16 +210,6 @@ def read_state(folder: Path) -> dict | None:
         return json.loads((Path(folder) / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def start_background(folder: Path, timeout: float = 90.0) -> dict:

@@ -1,5 +1,7 @@
 """IOS running-config parsing cost against config size: linear, and how far above a
-plain one-pass indentation tree (the floor, measured in the same run).
+plain one-pass indentation tree (the floor) and how far below ciscoconfparse2 building
+its tree of the same text (the peer our reader replaced; a test dependency), both
+measured in the same run.
 
     python benchmarks/bench_parse.py [--lines 1000 5000 15000]
 
@@ -24,6 +26,11 @@ sys.path.insert(0, str(ROOT))
 from controlcheck.parsers import cisco_ios  # noqa: E402
 from controlcheck.parsers.cisco_common import redact_config  # noqa: E402
 from controlcheck.parsers.config_tree import indent_tree  # noqa: E402
+
+try:
+    from ciscoconfparse2 import CiscoConfParse
+except ImportError:   # installed with the test extras only
+    CiscoConfParse = None
 
 SAMPLE = ROOT.parent / "shared" / "corpus" / "network" / "configs" / "cisco_ios" / "ciscoconfparse_sample_01.ios"
 
@@ -82,13 +89,15 @@ def main() -> None:
         text = redact_config(real_shaped(n, sample))
         ours = best_of(cisco_ios.parse_running_config, text, args.repeat)
         floor = best_of(indent_tree, text, args.repeat)
+        peer = best_of(lambda t: CiscoConfParse(t.splitlines(), syntax="ios"), text, 1) if CiscoConfParse else None
         facts = cisco_ios.parse_running_config(text).values
         first = first or (n, ours)
         growth = ours / first[1]
+        against_peer = f"ciscoconfparse2's tree alone {peer * 1000:7.1f} ms, {peer / ours:4.1f}x ours; " if peer else ""
         print(f"{n:6d} lines ({len(text) / 1024:5.0f} KiB): parse {ours * 1000:7.1f} ms "
               f"({ours / n * 1e6:5.1f} us/line, {ours / (len(text) / 1024) * 1000:.2f} ms/KiB), "
               f"{growth:5.1f}x the {first[0]}-line time for {n / first[0]:.0f}x the lines; "
-              f"indent-tree floor {floor * 1000:6.1f} ms, ratio {ours / floor:4.1f}x; "
+              f"indent-tree floor {floor * 1000:6.1f} ms, ratio {ours / floor:4.1f}x; {against_peer}"
               f"{len(facts.get('network.interfaces', []))} interfaces", flush=True)
 
 

@@ -1,4 +1,4 @@
-"""What Cisco IOS and ASA parsing share: config parsing (ciscoconfparse2), ntc-templates/TextFSM
+"""What Cisco IOS and ASA parsing share: the config tree, ntc-templates/TextFSM
 parsing, redaction and small token rules. Facts go into ``ParsedFacts`` (vocabulary.py).
 
 Parsers are pure functions of text: they never raise on odd input, they skip
@@ -14,9 +14,6 @@ import re
 from pathlib import Path
 
 import textfsm
-from ciscoconfparse2 import CiscoConfParse
-
-from . import ccp_unwrap
 
 from ..vocabulary import ParsedFacts as ParsedFacts   # re-exported: the parsers' one facts type
 from . import redaction
@@ -40,12 +37,94 @@ def snmp_community(words: list[str]) -> dict:
     if acl:
         entry["acl"] = acl[-1]
     return entry
-ccp_unwrap.unwrap()   # ciscoconfparse2 minus its per-call loguru wrappers (about half its parsing time)
+class CfgLine:
+    """One line of an IOS/ASA config: its text as printed (indentation kept), its 0-based
+    line number in the text, its parent (itself at the top level) and its children."""
+
+    __slots__ = ("text", "linenum", "parent", "children")
+
+    def __init__(self, text: str, linenum: int) -> None:
+        self.text = text
+        self.linenum = linenum
+        self.parent = self
+        self.children: list[CfgLine] = []
 
 
-def parse_config(text: str, syntax: str) -> CiscoConfParse:
-    lines = [line.rstrip("\r") for line in text.splitlines()]
-    return CiscoConfParse(lines, syntax=syntax)
+class CiscoConfig:
+    """A config read into the tree ciscoconfparse2 builds (``.objs``, ``.parent``,
+    ``.children``, ``.linenum``), in one linear pass.
+
+    ciscoconfparse2 made an object of a dozen properties per line and cost 0.6-1.0 ms per
+    KiB, too slow for a thousand saved configs in CI (docs/performance.md); we only ever
+    read text, line number, parent and children. The rules are ciscoconfparse2's, and
+    tests/test_cisco_tree.py holds the two trees equal on every real config of the corpus:
+    a line's parent is the nearest earlier config line indented less; a ``!`` comment is
+    never a parent, and is nobody's child when the line above it is indented more; blank
+    lines go; an IOS ``banner motd ^C`` takes every line up to the one holding its
+    delimiter as its children (ASA banners are one line each: ``syntax="asa"``).
+    """
+
+    __slots__ = ("objs",)
+
+    def __init__(self, text: str, syntax: str = "ios") -> None:
+        lines = [line.rstrip("\r") for line in text.splitlines()]
+        objs: list[CfgLine] = []
+        stack: list[tuple[int, CfgLine]] = []      # the chain of open config lines, indent rising
+        above = 0                                  # indentation of the line above (blank ones too)
+        banners: list[CfgLine] = []
+        for i, line in enumerate(lines):
+            stripped = line.lstrip()
+            indent = len(line) - len(stripped)
+            if not stripped:
+                above = indent
+                continue
+            obj = CfgLine(line, i)
+            objs.append(obj)
+            if stripped[0] == "!":
+                if indent > 0 and above <= indent:
+                    parent = next((p for d, p in reversed(stack) if d < indent), None)
+                    if parent is not None:
+                        parent.children.append(obj)
+                        obj.parent = parent
+            else:
+                while stack and stack[-1][0] >= indent:
+                    stack.pop()
+                if indent > 0 and stack:
+                    parent = stack[-1][1]
+                    parent.children.append(obj)
+                    obj.parent = parent
+                stack.append((indent, obj))
+                if indent == 0 and syntax == "ios" and stripped[:7] == "banner ":
+                    banners.append(obj)
+            above = indent
+        if banners:
+            _banner_bodies(banners, objs, lines)
+        self.objs = objs
+
+
+_BANNER = re.compile(r"^(?:set\s+)*banner\s+(?:login|motd|incoming|exec|telnet|lcd)")
+_BANNER_DELIMITER = re.compile(r"^(?:(?:set\s+)*banner\s\w+\s+)(\S)")
+
+
+def _banner_bodies(banners: list[CfgLine], objs: list[CfgLine], lines: list[str]) -> None:
+    """Every line after a delimited IOS banner, up to and with the one holding its delimiter,
+    becomes the banner's child (blank lines kept): banner text is not config."""
+    at_line = {o.linenum: o for o in objs}
+    for banner in banners:
+        match = _BANNER_DELIMITER.search(banner.text) if _BANNER.search(banner.text) else None
+        if match is None or len(banner.text.split(match.group(1))) > 2:   # none, or opened and closed
+            continue
+        delimiter = match.group(1)
+        for j in range(banner.linenum + 1, len(lines)):
+            obj = at_line.get(j) or CfgLine(lines[j], j)
+            banner.children.append(obj)
+            obj.parent = banner
+            if delimiter in lines[j].strip():
+                break
+
+
+def parse_config(text: str, syntax: str) -> CiscoConfig:
+    return CiscoConfig(text, syntax)
 
 
 def textfsm_parse(platform: str, command: str, text: str) -> list[dict]:

@@ -48,7 +48,9 @@ class SecretForm:
             return
         if lowered is not None and not all(n in lowered for n in _needles(self.pattern)):
             return   # a word every match must contain is nowhere in the text: the regex cannot match
-        for m in self.pattern.finditer(text):
+        start = _start(self.pattern) if lowered is not None else None
+        matches = self.pattern.finditer(text) if start is None else _matches_at(self.pattern, text, lowered, *start)
+        for m in matches:
             for name, value in m.groupdict().items():
                 # already redacted (a platform's own pass may number its stand-ins: <removed-2>)
                 if not name.startswith("secret") or value is None or value.strip('"').startswith(_ALREADY):
@@ -78,6 +80,51 @@ def _needles(pattern: re.Pattern) -> tuple[str, ...]:
             current = []
     runs.append("".join(current))
     return tuple(r.lower() for r in runs if len(r) >= 4)
+
+
+@functools.lru_cache(maxsize=None)
+def _start(pattern: re.Pattern) -> tuple[str, bool] | None:
+    """(literal, at_line_start) when every match of ``pattern`` starts where a literal word
+    does (``\\bword...``, ``word...``) or at the start of a line holding only blanks before it
+    (``^[ \\t]*word...``); None otherwise. Such a form is tried only where its word occurs,
+    found by ``str.find`` in C, instead of by the regex at every character of a long config."""
+    try:
+        from re import _constants as sc, _parser as sp
+        tree = list(sp.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - an internal API that may change: then the plain scan
+        return None
+    at_line_start = False
+    if tree and tree[0] == (sc.AT, sc.AT_BOUNDARY):
+        tree = tree[1:]
+    elif (len(tree) > 1 and tree[0] == (sc.AT, sc.AT_BEGINNING) and pattern.flags & re.MULTILINE
+          and tree[1][0] is sc.MAX_REPEAT and tree[1][1][:2] == (0, sc.MAXREPEAT)
+          and list(tree[1][1][2]) == [(sc.IN, [(sc.LITERAL, 32), (sc.LITERAL, 9)])]):
+        tree, at_line_start = tree[2:], True
+    literal = ""
+    for op, arg in tree:
+        if op is not sc.LITERAL or arg > 127:
+            break
+        literal += chr(arg)
+    return (literal.lower(), at_line_start) if len(literal) >= 3 and literal[0] not in " \t" else None
+
+
+def _matches_at(pattern: re.Pattern, text: str, lowered: str, literal: str, at_line_start: bool) -> Iterator[re.Match]:
+    """What ``pattern.finditer(text)`` gives, trying the pattern only where a match can start
+    (see :func:`_start`; ``lowered`` is ``text.lower()`` of an ASCII text)."""
+    end = 0
+    at = lowered.find(literal)
+    while at >= 0:
+        begin = at
+        if at_line_start:
+            begin = text.rfind("\n", 0, at) + 1
+            if text[begin:at].strip(" \t"):      # something else before the word on its line
+                begin = -1
+        if begin >= end:
+            m = pattern.match(text, begin)
+            if m is not None:
+                yield m
+                end = m.end()
+        at = lowered.find(literal, at + 1)
 
 
 def _form(example: str, pattern: str, keep_defaults: bool = False) -> SecretForm:

@@ -87,3 +87,23 @@ def test_unknown_platform_is_refused_not_passed_through():
         redactor("no_such_platform")
     assert set(TABLES) >= {"cisco_ios", "cisco_asa", "arista_eos", "juniper_junos", "fortios", "paloalto_panos"}
     assert redactor("cisco_ios")(b"enable secret 5 x\n") == f"enable secret 5 {REDACTED}\n".encode()
+
+
+NETWORK_TEXTS = sorted(p for p in (CORPUS / "network").rglob("*") if p.is_file()) + sorted(CONFIGS.iterdir())
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORM_FILES))
+def test_trying_a_form_only_where_its_word_occurs_finds_what_the_full_scan_finds(platform):
+    # the fast path (redaction._start) must never miss a secret the plain regex scan finds
+    from controlcheck.parsers.redaction import SecretForm, _start
+    checked = 0
+    for path in NETWORK_TEXTS:
+        text = path.read_text(errors="replace")
+        lowered = text.lower() if text.isascii() else None
+        for form in TABLES[platform]:
+            if form.pattern is None or lowered is None or _start(form.pattern) is None:
+                continue
+            plain = SecretForm(form.example, form.pattern, form.keep_defaults)
+            assert list(form.spans(text, lowered)) == list(plain.spans(text, None)), (path.name, form.example)
+            checked += 1
+    assert checked >= 2 * len(NETWORK_TEXTS)   # both PAN-OS forms with a leading word, on every text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .cisco_common import (DEFAULT_COMMUNITIES, ParsedFacts, ends_with, is_any_network, parse_config,
+from .cisco_common import (DEFAULT_COMMUNITIES, ParsedFacts, ends_with, finder, is_any_network, parse_config,
                            textfsm_parse, uptime_seconds)
 from . import redaction
 
@@ -42,10 +42,7 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
     conf = parse_config(text, "asa")
     # by indentation: ciscoconfparse2 takes the lines after an ASA one-line 'banner' as its children
     top = [o for o in conf.objs if not o.text[:1].isspace()]
-
-    def find(pattern: str) -> list:
-        regex = re.compile(pattern)
-        return [o for o in top if regex.search(o.text)]
+    find = finder(top)
 
     for obj in find(r"^hostname\s+\S+"):
         facts.set("system.hostname", obj.text.split()[1], [obj])

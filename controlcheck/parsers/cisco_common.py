@@ -123,6 +123,47 @@ def _banner_bodies(banners: list[CfgLine], objs: list[CfgLine], lines: list[str]
                 break
 
 
+def finder(top: list[CfgLine]):
+    """``find(pattern)``: the top-level lines whose text ``pattern`` searches, in order.
+
+    A parser asks some forty patterns of a config; most start with a fixed first word
+    (``^hostname\\s+``, ``^no aaa new-model``), and such a pattern is tried only on the lines
+    that begin with that word instead of on all of them (a 15,000-line config has thousands)."""
+    by_word: dict[str, list[CfgLine]] = {}
+    for obj in top:
+        if obj.text[:1] not in ("", " ", "\t"):
+            by_word.setdefault(obj.text.split(None, 1)[0], []).append(obj)
+
+    def find(pattern: str) -> list[CfgLine]:
+        regex = re.compile(pattern)
+        word = _first_word(pattern)
+        return [o for o in (top if word is None else by_word.get(word, ())) if regex.search(o.text)]
+    return find
+
+
+@functools.lru_cache(maxsize=512)
+def _first_word(pattern: str) -> str | None:
+    """The word every text ``pattern`` matches must begin with, followed by a blank or the
+    end (``^ip\\s+ssh`` -> ``ip``); None when the pattern does not say (then every line is tried)."""
+    try:
+        from re import _constants as sc, _parser as sp
+        tree = list(sp.parse(pattern))
+    except Exception:  # noqa: BLE001 - an internal API that may change: then every line is tried
+        return None
+    if not tree or tree[0] != (sc.AT, sc.AT_BEGINNING):
+        return None
+    word = ""
+    blank = [(sc.IN, [(sc.CATEGORY, sc.CATEGORY_SPACE)])]
+    for op, arg in tree[1:]:
+        if op is sc.LITERAL and chr(arg) not in " \t":
+            word += chr(arg)
+            continue
+        ends_word = ((op is sc.LITERAL and chr(arg) in " \t") or [(op, arg)] == blank or (op, arg) == (sc.AT, sc.AT_END)
+                     or (op in (sc.MAX_REPEAT, sc.MIN_REPEAT) and arg[0] >= 1 and list(arg[2]) in (blank, [(sc.LITERAL, 32)])))
+        return word if word and ends_word else None
+    return None
+
+
 def parse_config(text: str, syntax: str) -> CiscoConfig:
     return CiscoConfig(text, syntax)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .cisco_common import ParsedFacts, ends_with, parse_config, snmp_community, textfsm_parse, uptime_seconds
+from .cisco_common import (ParsedFacts, ends_with, finder, parse_config, snmp_community, textfsm_parse,
+                           uptime_seconds)
 from . import redaction
 
 PLATFORM = "cisco_ios"
@@ -62,10 +63,7 @@ def parse_running_config(text: str, facts: ParsedFacts | None = None) -> ParsedF
         facts.read_short("it does not end with the 'end' line IOS prints last (cut short?)")
     conf = parse_config(text, "ios")
     top = [o for o in conf.objs if o.parent is o]   # banner text lines are the banner's children
-
-    def find(pattern: str) -> list:
-        regex = re.compile(pattern)
-        return [o for o in top if regex.search(o.text)]
+    find = finder(top)
 
     for obj in find(r"^hostname\s+\S+"):
         facts.set("system.hostname", obj.text.split()[1], [obj])

@@ -83,48 +83,84 @@ def _needles(pattern: re.Pattern) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=None)
-def _start(pattern: re.Pattern) -> tuple[str, bool] | None:
-    """(literal, at_line_start) when every match of ``pattern`` starts where a literal word
-    does (``\\bword...``, ``word...``) or at the start of a line holding only blanks before it
-    (``^[ \\t]*word...``); None otherwise. Such a form is tried only where its word occurs,
-    found by ``str.find`` in C, instead of by the regex at every character of a long config."""
+def _start(pattern: re.Pattern) -> tuple[tuple[str, ...], str] | None:
+    """Where a match of ``pattern`` can start, as (words, mode), or None when it cannot be said:
+
+    * ``word``: where one of the words begins (``\\bword…``, ``word…``, ``\\b(?:a|b)…``);
+    * ``line``: at the start of a line holding only blanks before a word (``^[ \\t]*word…``);
+    * ``in_line``: at the start of a line holding a word (``^(?!…)[^\\n]*?\\bword…``).
+
+    Such a form is tried only there, the words found by ``str.find`` in C, instead of by the
+    regex at every character of a long config; tests/test_redaction.py holds both equal."""
     try:
         from re import _constants as sc, _parser as sp
         tree = list(sp.parse(pattern.pattern, pattern.flags))
     except Exception:  # noqa: BLE001 - an internal API that may change: then the plain scan
         return None
-    at_line_start = False
+
+    def repeat_of(item, allowed, min_max) -> bool:
+        op, arg = item
+        return op in (sc.MAX_REPEAT, sc.MIN_REPEAT) and arg[0] in min_max and arg[1] is sc.MAXREPEAT \
+            and list(arg[2]) == allowed
+
+    mode = "word"
     if tree and tree[0] == (sc.AT, sc.AT_BOUNDARY):
         tree = tree[1:]
-    elif (len(tree) > 1 and tree[0] == (sc.AT, sc.AT_BEGINNING) and pattern.flags & re.MULTILINE
-          and tree[1][0] is sc.MAX_REPEAT and tree[1][1][:2] == (0, sc.MAXREPEAT)
-          and list(tree[1][1][2]) == [(sc.IN, [(sc.LITERAL, 32), (sc.LITERAL, 9)])]):
-        tree, at_line_start = tree[2:], True
-    literal = ""
-    for op, arg in tree:
-        if op is not sc.LITERAL or arg > 127:
-            break
-        literal += chr(arg)
-    return (literal.lower(), at_line_start) if len(literal) >= 3 and literal[0] not in " \t" else None
+    elif tree and tree[0] == (sc.AT, sc.AT_BEGINNING) and pattern.flags & re.MULTILINE:
+        tree = tree[1:]
+        while tree and tree[0][0] is sc.ASSERT_NOT:
+            tree = tree[1:]
+        if tree and repeat_of(tree[0], [(sc.IN, [(sc.LITERAL, 32), (sc.LITERAL, 9)])], (0, 1)):
+            mode, tree = "line", tree[1:]
+        elif tree and repeat_of(tree[0], [(sc.NOT_LITERAL, 10)], (0,)):
+            mode, tree = "in_line", tree[1:]
+            if tree and tree[0] == (sc.AT, sc.AT_BOUNDARY):
+                tree = tree[1:]
+        else:
+            return None
+
+    def literal(items) -> str:
+        out = ""
+        for op, arg in items:
+            if op is not sc.LITERAL or arg > 127:
+                break
+            out += chr(arg)
+        return out
+
+    words: tuple[str, ...] = (literal(tree),)
+    first = tree[0] if tree else (None, None)
+    if first[0] is sc.SUBPATTERN and len(first[1][3]) == 1:        # (a|b|c)…
+        first = first[1][3][0]
+    if not words[0] and first[0] is sc.BRANCH:                     # (?:a|b|c)…, inlined by the parser
+        branches = first[1][1]
+        if all(len(literal(br)) == len(list(br)) for br in branches):
+            words = tuple(literal(br) for br in branches)
+    if not words or any(len(w) < 3 or w[0] in " \t" for w in words):
+        return None
+    return tuple(w.lower() for w in words), mode
 
 
-def _matches_at(pattern: re.Pattern, text: str, lowered: str, literal: str, at_line_start: bool) -> Iterator[re.Match]:
+def _matches_at(pattern: re.Pattern, text: str, lowered: str, words: tuple[str, ...], mode: str) -> Iterator[re.Match]:
     """What ``pattern.finditer(text)`` gives, trying the pattern only where a match can start
     (see :func:`_start`; ``lowered`` is ``text.lower()`` of an ASCII text)."""
+    begins = set()
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            if mode == "word":
+                begins.add(at)
+            else:
+                begin = text.rfind("\n", 0, at) + 1
+                if mode == "in_line" or not text[begin:at].strip(" \t"):
+                    begins.add(begin)
+            at = lowered.find(word, at + 1)
     end = 0
-    at = lowered.find(literal)
-    while at >= 0:
-        begin = at
-        if at_line_start:
-            begin = text.rfind("\n", 0, at) + 1
-            if text[begin:at].strip(" \t"):      # something else before the word on its line
-                begin = -1
+    for begin in sorted(begins):
         if begin >= end:
             m = pattern.match(text, begin)
             if m is not None:
                 yield m
                 end = m.end()
-        at = lowered.find(literal, at + 1)
 
 
 def _form(example: str, pattern: str, keep_defaults: bool = False) -> SecretForm:

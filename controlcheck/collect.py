@@ -20,7 +20,7 @@ from .collectors.base import AsyncCollector, CollectionContext, Collector, Facts
 from .files import write_json_atomic
 from .outcome import unreachable
 from .inventory import Asset, Inventory
-from .vocabulary import DEFAULT_CONCURRENCY
+from .vocabulary import DEFAULT_CONCURRENCY, DEFAULT_SNMP_CONCURRENCY
 
 ProgressCallback = Callable[[Asset, dict], None]
 
@@ -136,6 +136,13 @@ def _prepare(platforms: set[str]) -> None:
             prepare()
 
 
+def snmp_concurrency(inventory: Inventory, concurrency: int) -> int:
+    """SNMP agents collected at once: ``settings.snmp_concurrency``, else 8 per unit of
+    ``concurrency`` up to DEFAULT_SNMP_CONCURRENCY. Unbounded (8 x 48 = 384 agents with
+    several requests each) it flooded the agents' host and answers were lost."""
+    return int(inventory.settings.get("snmp_concurrency", 0)) or min(max(concurrency, 1) * 8, DEFAULT_SNMP_CONCURRENCY)
+
+
 # below this many SSH/file assets one process is quicker than starting workers
 PROCESSES_FROM_ASSETS = 48
 
@@ -191,9 +198,10 @@ def collect_inventory(inventory: Inventory, out_dir: Path | None, concurrency: i
         if all(id(a) in index for a in sync_assets):
             workers = [index[id(a)] for a in sync_assets]
     loop_thread = None
+    snmp_limit = snmp_concurrency(inventory, concurrency)
     if async_assets:
         loop_thread = threading.Thread(
-            target=lambda: asyncio.run(_collect_async_assets(async_assets, ctx, max(concurrency, 1) * 8, done)),
+            target=lambda: asyncio.run(_collect_async_assets(async_assets, ctx, snmp_limit, done)),
             name="snmp-loop", daemon=True)
         loop_thread.start()
     if workers:

@@ -48,6 +48,12 @@ OPERATORS: tuple[str, ...] = (
 # ``settings.concurrency`` says otherwise.
 DEFAULT_CONCURRENCY = 16
 
+# SNMP agents collected at once (``settings.snmp_concurrency`` says otherwise): an agent
+# costs a few datagrams, not a thread, so more than the SSH concurrency; but not so many
+# that the collecting host or a slow management network drops answers (each agent may
+# have several requests out at once).
+DEFAULT_SNMP_CONCURRENCY = 64
+
 # The default ``--fail-on`` threshold.
 DEFAULT_FAIL_ON = "low"
 

@@ -127,3 +127,17 @@ def test_an_asset_reached_over_the_network_still_needs_an_address(tmp_path):
     with pytest.raises(InputError) as info:
         load_inventory(path)
     assert str(info.value).startswith(f"{path}:4: asset 'r1': 'address' is required")
+
+
+def test_snmp_agents_collected_at_once_follow_the_setting_else_a_bounded_default(tmp_path):
+    from controlcheck.collect import snmp_concurrency
+    path = tmp_path / "inv.yaml"
+    path.write_text("assets: [{id: ups-1, kind: ups, platform: ups_rfc1628, address: 127.0.0.1}]\n")
+    inventory = load_inventory(path)
+    # 8 agents per unit of concurrency, never more than 64 at once: 48 x 8 = 384 flooded the agents' host
+    assert [snmp_concurrency(inventory, c) for c in (1, 4, 16, 48)] == [8, 32, 64, 64]
+    path.write_text("settings: {snmp_concurrency: 200}\n" + path.read_text())
+    assert snmp_concurrency(load_inventory(path), 48) == 200
+    path.write_text(path.read_text().replace("snmp_concurrency: 200", "snmp_concurrency: 0"))
+    with pytest.raises(InputError, match="snmp_concurrency"):
+        load_inventory(path)

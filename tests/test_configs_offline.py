@@ -240,3 +240,12 @@ def test_parallel_parsing_gives_the_same_results_in_the_same_order(tmp_path, mon
         results = json.loads((tmp_path / f"r{jobs}.json").read_text())
         outs.append([(f["asset_id"], f["control_id"], f["status"], f["evidence"]) for f in results["findings"]])
     assert outs[0] == outs[1] and len({a for a, *_ in outs[0]}) == 10
+
+
+def test_the_platforms_detection_names_are_the_ones_it_may_return():
+    # the parsing workers import these parsers before they fork (configs.iter_config_documents)
+    from controlcheck.parsers import detect
+    from controlcheck.collectors.configfile import network_platform
+    named = set(detect.RANCID_TYPES.values()) - {None}
+    assert named <= set(detect.DETECTED)
+    assert all(network_platform(p) is not None for p in detect.DETECTED)

@@ -14,6 +14,8 @@ RANCID_TYPES = {
 }
 _RANCID = re.compile(r"^[!#]\s*RANCID-CONTENT-TYPE:\s*(\S+)", re.M | re.I)
 HEAD_BYTES = 64 * 1024   # detection reads the head of a file only
+# every platform detection may name
+DETECTED = ("cisco_ios", "cisco_asa", "arista_eos", "juniper_junos", "fortios", "paloalto_panos")
 
 _ASA = re.compile(r"^(: Saved|ASA Version \d|PIX Version \d|: Hardware:\s+ASA)", re.M)
 _PANOS_XML = re.compile(r"<config\b[^>]*>|<devices>\s*<entry|<mgt-config>", re.S)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 import regex
@@ -74,6 +75,12 @@ def test_oscal_validates_and_links_evidence(tmp_path):
     # device strings are data, and the document is the same every time (uuid5)
     assert HOSTILE in text
     assert get_format("oscal").render(data) == text
+    run_base = uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, "urn:controlcheck:oscal"), results["run"]["id"])
+    assert ar["uuid"] == str(uuid.uuid5(run_base, "assessment-results"))
+    asset_id, control_id = listed[0]["asset_id"], listed[0]["control_id"]
+    assert str(uuid.uuid5(run_base, f"observation\x1f{asset_id}\x1f{control_id}")) in {
+        o["uuid"] for o in result["observations"]}
+    assert {uuid.UUID(u).version for u in re.findall(r'"uuid": ?"([0-9a-f-]{36})"', text)} == {5}
 
 
 def test_oscal_without_assessment_validates():

@@ -118,10 +118,18 @@ def _find_facts(data: ReportInput) -> tuple[dict[str, tuple[Path, bytes, dict]],
 def bundle_contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
     """The bundle's manifest and files (the manifest included), computed once per report
     input: the PDF cites the digest of the very bundle ``audit`` writes beside it."""
-    cached = data.cache.get("evidence-bundle")
-    if cached is None:
-        cached = data.cache["evidence-bundle"] = _contents(data)
-    return cached
+    files = data.cache.get("evidence-files")
+    if files is None:
+        manifest, files = _contents(data)
+        data.cache["evidence-manifest"], data.cache["evidence-files"] = manifest, files
+    return data.cache["evidence-manifest"], files
+
+
+def bundle_manifest(data: ReportInput) -> dict:
+    """The bundle's manifest (its ``digest`` is what the PDF cites), kept after the bundle is
+    written when its files are let go."""
+    manifest = data.cache.get("evidence-manifest")
+    return manifest if manifest is not None else bundle_contents(data)[0]
 
 
 def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
@@ -185,6 +193,8 @@ def build_bundle(data: ReportInput) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zf.writestr(info, files[name])
+    # packed: let the files go (a fleet's raw evidence, tens of MB); the manifest stays for the PDF
+    data.cache.pop("evidence-files", None)
     return buf.getvalue()
 
 

@@ -32,12 +32,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from procmem import PeakSampler  # noqa: E402
+from procmem import PeakSampler, breakdown  # noqa: E402
 from simfleet import start_ios_fleet  # noqa: E402
 
 from controlcheck import audit as audit_module  # noqa: E402
 from controlcheck.lab.inventory import LabAsset, write_inventory, write_secret  # noqa: E402
 from controlcheck.lab.snmplab import SnmpSim  # noqa: E402
+from controlcheck.reports import parallel  # noqa: E402
 
 RECORDING = "UPS/eaton-93e-80"
 
@@ -84,6 +85,7 @@ class StageClock:
             fmt.render = self.wrap(name, fmt.render, into=self.formats)
             return fmt
         audit_module.get_format = timed_format
+        parallel.get_format = timed_format      # the formats rendered in this process (the rest: separate)
         make_engine = audit_module.make_engine
 
         def timed_engine(*args, **kwargs):
@@ -155,11 +157,13 @@ def main() -> None:
         print(f"  {stage:12s} {seconds:6.1f} s ({seconds / elapsed:5.1%}), peak memory in it "
               f"{sampler.by_phase.get(stage, 0):.0f} MiB")
     if clock.formats:
-        print("  reports by format: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in
+        print("  reports by format (those rendered in this process): " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in
                                                   sorted(clock.formats.items(), key=lambda kv: -kv[1])))
     print(f"  CPU of this process {own_cpu:.1f} s (workers not included)")
-    print(f"peak memory (this process + collection workers): {sampler.peak:.0f} MiB, "
-          f"{sampler.peak / total:.2f} MiB per asset")
+    print(f"peak memory (this process + collection workers + report renderers): {sampler.peak:.0f} MiB, "
+          f"{sampler.peak / total:.2f} MiB per asset; at the peak (MiB): {breakdown(sampler.at_peak)}")
+    if "reports" in sampler.at_phase_peak:
+        print(f"  at the report stage's peak (MiB): {breakdown(sampler.at_phase_peak['reports'])}")
     if result.assets_with_errors:
         sample = sorted(result.collection_errors.items())[:3]
         print(f"first collection errors: {sample}")

@@ -22,9 +22,9 @@ def pss(pid: int) -> int | None:
     return None
 
 
-def tree_pss_mib(root: int, exclude: set[int] = frozenset()) -> float:
+def tree_pss_mib(root: int, exclude: set[int] = frozenset(), by_process: dict[str, float] | None = None) -> float:
     """Memory (PSS, else RSS) in MiB of ``root`` and every process below it, except ``exclude``
-    and what runs below them."""
+    and what runs below them; ``by_process`` (if given) gets each one's share by a short name."""
     children: dict[int, list[int]] = defaultdict(list)
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -43,9 +43,28 @@ def tree_pss_mib(root: int, exclude: set[int] = frozenset()) -> float:
         pid = todo.pop()
         if pid in exclude:
             continue
-        total += pss(pid) or rss.get(pid, 0)
+        size = pss(pid) or rss.get(pid, 0)
+        total += size
+        if by_process is not None:
+            by_process[_name(pid, root)] = by_process.get(_name(pid, root), 0) + size / 2**20
         todo.extend(children.get(pid, ()))
     return total / 2**20
+
+
+def _name(pid: int, root: int) -> str:
+    """``this``, or the module or script a Python child runs (its last arguments), else its program."""
+    if pid == root:
+        return "this process"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            args = fh.read().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return f"pid {pid}"
+    if "-m" in args[:-1]:
+        return " ".join(args[args.index("-m") + 1:args.index("-m") + 3])
+    if "-c" in args[:-1]:
+        return "python -c " + args[args.index("-c") + 1].split(";")[0][:40]
+    return os.path.basename(args[0]) if args else f"pid {pid}"
 
 
 class PeakSampler(threading.Thread):
@@ -57,15 +76,20 @@ class PeakSampler(threading.Thread):
         self.exclude = set(exclude)
         self.interval = interval
         self.peak = 0.0
+        self.at_peak: dict[str, float] = {}       # MiB by process at the peak
         self.phase: str | None = None
         self.by_phase: dict[str, float] = defaultdict(float)
+        self.at_phase_peak: dict[str, dict[str, float]] = {}
         self.stop = threading.Event()
 
     def sample(self) -> float:
-        mib = tree_pss_mib(os.getpid(), self.exclude)
-        self.peak = max(self.peak, mib)
+        by_process: dict[str, float] = {}
+        mib = tree_pss_mib(os.getpid(), self.exclude, by_process)
+        if mib > self.peak:
+            self.peak, self.at_peak = mib, by_process
         phase = self.phase or "other"
-        self.by_phase[phase] = max(self.by_phase[phase], mib)
+        if mib > self.by_phase[phase]:
+            self.by_phase[phase], self.at_phase_peak[phase] = mib, by_process
         return mib
 
     def run(self) -> None:
@@ -79,3 +103,8 @@ class PeakSampler(threading.Thread):
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.join()
+
+
+def breakdown(by_process: dict[str, float]) -> str:
+    """``this process 250, controlcheck.reports.renderer pdf 95, ...``, largest first."""
+    return ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(by_process.items(), key=lambda kv: -kv[1]))

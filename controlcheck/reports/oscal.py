@@ -163,7 +163,7 @@ class _Document:
 
     def add_observations(self) -> None:
         """One observation per listed finding (not-applicable skips are not listed)."""
-        collected_at = {a["id"]: a.get("collected_at") for a in self.assets}
+        collected_at = {a["id"]: iso_z(a.get("collected_at"), self.start) for a in self.assets}   # once per asset
         for f in sorted_findings(self.results):
             if f["status"] == "skip":
                 continue
@@ -176,7 +176,7 @@ class _Document:
                              _prop("severity", f["severity"])],
                    "methods": ["TEST"], "types": ["control-objective"], "origins": self.origin,
                    "subjects": [{"subject-uuid": subject, "type": "inventory-item", "title": _s(asset_id)}],
-                   "collected": iso_z(collected_at.get(asset_id), self.start)}
+                   "collected": collected_at.get(asset_id, self.start)}
             if f.get("waiver"):
                 w = f["waiver"]
                 obs["remarks"] = f"Waived until {w.get('expires')} by {w.get('approver')}: {w.get('justification')}"

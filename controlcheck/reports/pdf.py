@@ -366,16 +366,6 @@ class PdfReport(ReportFormat):
     needs_run = True
 
     def render(self, data: ReportInput) -> bytes:
+        from .renderer import pdf_from_html
+
         return pdf_from_html(build_document(data))
-
-
-def pdf_from_html(html: str) -> bytes:
-    """WeasyPrint's PDF of ``build_document``'s HTML (what ``reports.parallel`` hands a
-    forked process: the HTML alone, not the report input)."""
-    import logging
-
-    from weasyprint import HTML
-
-    # WeasyPrint logs every CSS property it ignores; our CSS is fixed, so keep the console quiet
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    return HTML(string=html).write_pdf()

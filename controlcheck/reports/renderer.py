@@ -18,9 +18,20 @@ from ..forking import worker_init
 KINDS = ("pdf", "xlsx")
 
 
+def pdf_from_html(html: str) -> bytes:
+    """WeasyPrint's PDF of ``pdf.build_document``'s HTML (here, so that the renderer process
+    imports WeasyPrint and none of the modules that build the HTML)."""
+    import logging
+
+    from weasyprint import HTML
+
+    # WeasyPrint logs every CSS property it ignores; our CSS is fixed, so keep the console quiet
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return HTML(string=html).write_pdf()
+
+
 def render(kind: str, stream: BinaryIO) -> bytes:
     if kind == "pdf":
-        from .pdf import pdf_from_html
         return pdf_from_html(stream.read().decode("utf-8"))
     from .xlsx import write_workbook_lines
     return write_workbook_lines(stream)      # row by row as they arrive

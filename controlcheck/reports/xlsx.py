@@ -24,14 +24,6 @@ _WIDTHS = {"message": 70, "evidence": 60, "remediation": 50, "title": 40, "frame
            "statement": 60, "failing assets": 40}
 
 
-def _clean(value):
-    if isinstance(value, str):
-        if _ILLEGAL_RE.search(value):      # rare: translate only then (it looks up every character)
-            value = value.translate(_ILLEGAL)
-        return value[:32000]               # Excel's cell limit is 32,767 characters
-    return value
-
-
 class _SheetWriter:
     """A write-only sheet (constant memory, linear time): frozen header row, autofilter over
     every row, wide text columns wrapped, rating columns (``colours``: header -> value ->
@@ -60,6 +52,7 @@ class _SheetWriter:
         ws.append([Cell(ws, row=1, column=1, value=h, style_array=self.header_style) for h in headers])
         self.wrap_cols = {i for i, h in enumerate(headers) if _WIDTHS.get(h, 0) >= 40}
         self.colour_cols = {i: colours[h] for i, h in enumerate(headers) if h in colours}
+        self.styled_cols = self.wrap_cols | set(self.colour_cols)
         self.rows = 1
 
     def _style(self, **style) -> object:
@@ -71,31 +64,50 @@ class _SheetWriter:
         return cell._style
 
     def append(self, row: list) -> None:
+        out = []
+        add = out.append
+        styled_cols = self.styled_cols
+        for i, value in enumerate(row):
+            if isinstance(value, str):
+                if not value:
+                    value = None
+                else:
+                    if _ILLEGAL_RE.search(value):      # rare: translate only then (it looks up every character)
+                        value = value.translate(_ILLEGAL)
+                    if len(value) > 32000:             # Excel's cell limit is 32,767 characters
+                        value = value[:32000]
+                    if i not in styled_cols and value[0] != "=":
+                        add(value)                     # a plain value: openpyxl makes the cell itself
+                        continue
+            elif i not in styled_cols:
+                add(value)
+                continue
+            add(self._cell(i, value))
+        self.ws.append(out)
+        self.rows += 1
+
+    def _cell(self, i: int, value: object):
+        """The cell of column ``i`` in the style ``value`` wears there, holding ``value``, or
+        ``value`` itself when it wears none and is no formula-looking text."""
         from openpyxl.cell.cell import TYPE_STRING
         from openpyxl.styles import Font, PatternFill
 
-        out = []
-        for i, value in enumerate(row):
-            value = None if value == "" else _clean(value)
-            style = self.wrap_style if i in self.wrap_cols else None
-            colour = self.colour_cols[i].get(value) if i in self.colour_cols and isinstance(value, str) else None
-            if colour:
-                if colour not in self.rating_styles:
-                    self.rating_styles[colour] = self._style(fill=PatternFill("solid", fgColor=colour.lstrip("#")),
-                                                             font=Font(color="FFFFFF", bold=True))
-                style = self.rating_styles[colour]
-            if style is None and not (isinstance(value, str) and value[:1] == "="):
-                out.append(value)     # a plain value: openpyxl makes the cell itself
-                continue
-            cell = self.cells.get((i, style))
-            if cell is None:
-                cell = self.cells[(i, style)] = _styled_cell(self.ws, style)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = TYPE_STRING   # never a formula, whatever the text starts with
-            out.append(cell)
-        self.ws.append(out)
-        self.rows += 1
+        style = self.wrap_style if i in self.wrap_cols else None
+        colour = self.colour_cols[i].get(value) if i in self.colour_cols and isinstance(value, str) else None
+        if colour:
+            if colour not in self.rating_styles:
+                self.rating_styles[colour] = self._style(fill=PatternFill("solid", fgColor=colour.lstrip("#")),
+                                                         font=Font(color="FFFFFF", bold=True))
+            style = self.rating_styles[colour]
+        if style is None and not (isinstance(value, str) and value[:1] == "="):
+            return value
+        cell = self.cells.get((i, style))
+        if cell is None:
+            cell = self.cells[(i, style)] = _styled_cell(self.ws, style)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = TYPE_STRING   # never a formula, whatever the text starts with
+        return cell
 
     def close(self) -> None:
         from openpyxl.utils import get_column_letter

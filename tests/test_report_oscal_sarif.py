@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 from helpers import CORPUS
 from controlcheck.reports import ReportInput, get_format
 from controlcheck.reports._shared import sorted_findings
+from controlcheck.reports.oscal import build_oscal
 from report_helpers import HOSTILE, check_dir, facts_with_evidence, library
 
 OSCAL_SCHEMA = CORPUS / "schemas/oscal-1.1.3/oscal_assessment-results_schema.json"
@@ -75,6 +76,8 @@ def test_oscal_validates_and_links_evidence(tmp_path):
     # device strings are data, and the document is the same every time (uuid5)
     assert HOSTILE in text
     assert get_format("oscal").render(data) == text
+    # the observations, encoded one by one and spliced in, make the same text as the whole document
+    assert text == json.dumps(build_oscal(results, assessment), ensure_ascii=False, separators=(",", ":")) + "\n"
     run_base = uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, "urn:controlcheck:oscal"), results["run"]["id"])
     assert ar["uuid"] == str(uuid.uuid5(run_base, "assessment-results"))
     asset_id, control_id = listed[0]["asset_id"], listed[0]["control_id"]

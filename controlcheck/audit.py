@@ -27,7 +27,7 @@ from .errors import ControlcheckError, EnvironmentStopped
 from .files import write_atomic
 from .inventory import Asset, load_inventory
 from .reports import ReportInput, format_names, get_format
-from .reports.parallel import render_each
+from .reports.parallel import render_each, start_renderers, stop_renderers
 from .risk import assess, load_register, treatment_plans
 from .risk.age import ages_from_store
 from .risk.register import builtin_control_ids
@@ -154,7 +154,7 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
         raise
     store = store or RunStore(out_dir / "controlcheck.db")
     try:
-        with store.lock("audit"):
+        with store.lock("audit"), contextlib.ExitStack() as stack:
             earlier = store.history(limit=1)
             previous = earlier[-1] if earlier else None
             run_id = store.begin_run(str(options.inventory), engine=engine.name)
@@ -184,6 +184,10 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
                 collection_errors = {d["asset"]["id"]: [e["message"] for e in d["errors"]]
                                      for d in collected.documents if d.get("errors")}
                 del documents, collected
+                # a large fleet's PDF and workbook are rendered by processes of their own: they
+                # start now and import their libraries while the run is assessed and stored
+                renderers = start_renderers(chosen, len(results["findings"]))
+                stack.callback(stop_renderers, renderers)
                 if inventory.settings.get("organisation"):
                     results["run"]["organisation"] = inventory.settings["organisation"]
                 assessment = assess(results, register, policy_set)
@@ -194,7 +198,8 @@ def run_audit(options: AuditOptions, progress: Callable[[Asset, dict], None] | N
                 history = store.history()
                 ages = ages_from_store(store, run_id)
                 reports = write_reports(out_dir, chosen, ReportInput(results, assessment, history, facts_dir=facts_dir,
-                                                                      ages=ages, settings=dict(inventory.settings)))
+                                                                      ages=ages, settings=dict(inventory.settings)),
+                                        renderers)
                 treatment = write_treatment(out_dir / "treatment", assessment)
     finally:
         store.close()
@@ -213,11 +218,12 @@ def has_complete_run(db: Path) -> bool:
         return bool(store.history(limit=1))
 
 
-def write_reports(out_dir: Path, names: list[str], data: ReportInput) -> dict[str, Path]:
+def write_reports(out_dir: Path, names: list[str], data: ReportInput, renderers: dict | None = None) -> dict[str, Path]:
     """Each format's report in the output folder under its ``file_name`` (rendered on every
-    core for a large fleet, and written one by one as each is done: ``reports.parallel``)."""
+    core for a large fleet, by ``renderers`` if started already, and written one by one as
+    each is done: ``reports.parallel``)."""
     written = {}
-    with contextlib.closing(render_each(names, data)) as reports:
+    with contextlib.closing(render_each(names, data, renderers=renderers)) as reports:
         for name, content in reports:      # each written as it comes, then let go
             path = out_dir / get_format(name).file_name
             write_atomic(path, content)

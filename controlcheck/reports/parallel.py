@@ -118,21 +118,38 @@ def _payload(kind: str, data: ReportInput) -> bytes | None:
         return None
 
 
-def render_each(names: list[str], data: ReportInput, workers: int | None = None) -> Iterator[tuple[str, str | bytes]]:
-    """(name, report) for every format of ``names``, each as soon as it is rendered; with
-    ``workers`` (default: the cores this process may use) under 2, one after another here."""
+def start_renderers(names: list[str], findings: int, workers: int | None = None) -> dict[str, _Renderer]:
+    """The renderer processes of a report stage of ``names`` over ``findings`` findings,
+    started now (they import their library until they are sent their input); none for a
+    small input or with ``workers`` (default: the cores this process may use) under 2.
+    Give them to ``render_each``, or end them with ``stop_renderers``."""
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    separate = [n for n in SEPARATE if n in names]
-    findings = len(data.results.get("findings") or [])
-    if workers < 2 or not separate or findings < MIN_FINDINGS or not sys.executable:
+    if workers < 2 or findings < MIN_FINDINGS or not sys.executable:
+        return {}
+    return {kind: _Renderer(kind) for kind in SEPARATE if kind in names}
+
+
+def stop_renderers(renderers: dict[str, _Renderer]) -> None:
+    for renderer in renderers.values():
+        renderer.stop()
+
+
+def render_each(names: list[str], data: ReportInput, workers: int | None = None,
+                renderers: dict[str, _Renderer] | None = None) -> Iterator[tuple[str, str | bytes]]:
+    """(name, report) for every format of ``names``, each as soon as it is rendered: the
+    PDF and the workbook by ``renderers`` (default: ``start_renderers``, which may start
+    none), every other format here. The renderers are ended when it ends."""
+    if renderers is None:
+        renderers = start_renderers(names, len(data.results.get("findings") or []), workers)
+    renderers = dict(renderers)
+    if not renderers:
         for name in names:
             yield name, get_format(name).render(data)
         return
-    renderers = {kind: _Renderer(kind) for kind in separate}
     try:
         with _collector_paused():
-            for kind in sorted(separate, key=lambda k: k != "xlsx"):    # its input is the quicker to prepare
+            for kind in sorted(renderers, key=lambda k: k != "xlsx"):    # its input is the quicker to prepare
                 payload = _payload(kind, data)
                 if payload is None:
                     renderers.pop(kind).stop()
@@ -152,8 +169,7 @@ def render_each(names: list[str], data: ReportInput, workers: int | None = None)
                     output = get_format(kind).render(data)
                 yield kind, output
     finally:
-        for renderer in renderers.values():
-            renderer.stop()
+        stop_renderers(renderers)
 
 
 def render_all(names: list[str], data: ReportInput, workers: int | None = None) -> dict[str, str | bytes]:

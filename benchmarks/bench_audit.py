@@ -23,77 +23,36 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from procmem import PeakSampler, breakdown  # noqa: E402
 from simfleet import start_ios_fleet  # noqa: E402
 
 from controlcheck import audit as audit_module  # noqa: E402
 from controlcheck.lab.inventory import LabAsset, write_inventory, write_secret  # noqa: E402
 from controlcheck.lab.snmplab import SnmpSim  # noqa: E402
+from controlcheck.reports import parallel  # noqa: E402
 
 RECORDING = "UPS/eaton-93e-80"
 
 
-def descendants_rss_mib(root: int, exclude: set[int]) -> float:
-    """Memory (PSS, else RSS) in MiB of ``root`` and every process below it, except ``exclude``."""
-    children: dict[int, list[int]] = defaultdict(list)
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry)
-        children[int(fields[1])].append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        if pid in exclude:
-            continue
-        total += pss(pid) or rss.get(pid, 0)
-        todo.extend(children.get(pid, ()))
-    return total / 2**20
+class MemorySampler(PeakSampler):
+    """Peak memory of the tree, and by the audit stage running when sampled."""
 
-
-def pss(pid: int) -> int | None:
-    """Proportional set size: pages shared between the fork server and its workers count
-    once in all (plain RSS would count them once per process)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-class MemorySampler(threading.Thread):
     def __init__(self, exclude: set[int], clock: "StageClock"):
-        super().__init__(daemon=True)
-        self.exclude = exclude
+        super().__init__(exclude, interval=0.2)
         self.clock = clock
-        self.peak = 0.0
-        self.by_stage: dict[str, float] = defaultdict(float)
-        self.stop = threading.Event()
 
-    def run(self) -> None:
-        while not self.stop.wait(0.2):
-            rss = descendants_rss_mib(os.getpid(), self.exclude)
-            self.peak = max(self.peak, rss)
-            stage = self.clock.current or "other"
-            self.by_stage[stage] = max(self.by_stage[stage], rss)
+    def sample(self) -> float:
+        self.phase = self.clock.current
+        return super().sample()
 
 
 class StageClock:
@@ -126,6 +85,7 @@ class StageClock:
             fmt.render = self.wrap(name, fmt.render, into=self.formats)
             return fmt
         audit_module.get_format = timed_format
+        parallel.get_format = timed_format      # the formats rendered in this process (the rest: separate)
         make_engine = audit_module.make_engine
 
         def timed_engine(*args, **kwargs):
@@ -142,6 +102,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=48)
     parser.add_argument("--snmpsim", type=int, default=4,
                         help="snmpsim processes serving the UPS agents (one process cannot answer hundreds at once)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="copy the audit's output folder here (bench_reports.py --from reads its stored run)")
     args = parser.parse_args()
     total = args.ssh + args.ups
     with open("/proc/loadavg") as fh:
@@ -182,6 +144,8 @@ def main() -> None:
                 cpu_end = os.times()
                 sampler.stop.set()
                 sampler.join()
+                if args.keep:
+                    shutil.copytree(work / "out", args.keep, dirs_exist_ok=True)
         finally:
             fleet.stop()
     s = result.results["summary"]
@@ -191,13 +155,15 @@ def main() -> None:
           f"({s['by_status']}); {len(result.assets_with_errors)} assets with collection errors")
     for stage, seconds in clock.seconds.items():
         print(f"  {stage:12s} {seconds:6.1f} s ({seconds / elapsed:5.1%}), peak memory in it "
-              f"{sampler.by_stage.get(stage, 0):.0f} MiB")
+              f"{sampler.by_phase.get(stage, 0):.0f} MiB")
     if clock.formats:
-        print("  reports by format: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in
+        print("  reports by format (those rendered in this process): " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in
                                                   sorted(clock.formats.items(), key=lambda kv: -kv[1])))
     print(f"  CPU of this process {own_cpu:.1f} s (workers not included)")
-    print(f"peak memory (this process + collection workers): {sampler.peak:.0f} MiB, "
-          f"{sampler.peak / total:.2f} MiB per asset")
+    print(f"peak memory (this process + collection workers + report renderers): {sampler.peak:.0f} MiB, "
+          f"{sampler.peak / total:.2f} MiB per asset; at the peak (MiB): {breakdown(sampler.at_peak)}")
+    if "reports" in sampler.at_phase_peak:
+        print(f"  at the report stage's peak (MiB): {breakdown(sampler.at_phase_peak['reports'])}")
     if result.assets_with_errors:
         sample = sorted(result.collection_errors.items())[:3]
         print(f"first collection errors: {sample}")

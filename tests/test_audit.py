@@ -1,5 +1,6 @@
 """``controlcheck audit`` end to end over real SSH (the device simulator): reports, run
-history, trend and diff, overlapping runs refused, interrupted runs kept and reported."""
+history, trend and diff, overlapping runs refused, interrupted runs kept and reported; the
+report stage's renderer processes (on saved configurations)."""
 
 from __future__ import annotations
 
@@ -154,3 +155,67 @@ def test_a_run_the_environment_stops_is_marked_failed(tmp_path):
     assert run["status"] == "failed" and "runs" in run["reason"]
     code, stdout, err = run_cli("trend", "--db", str(out / "controlcheck.db"))
     assert code == 0 and "run 1 " in stdout and "is failed:" in stdout
+
+
+def _saved_config_fleet(tmp_path, n: int = 3):
+    """An inventory of ``n`` routers read from a saved configuration (no server)."""
+    import shutil
+
+    from helpers import CORPUS
+
+    lines = ["assets:"]
+    for i in range(n):
+        shutil.copy(CORPUS / "network" / "configs" / "cisco_ios" / "napalm_vagrant_initial.conf", tmp_path / f"r{i}.conf")
+        lines.append(f"  - {{id: r{i}, kind: router, platform: cisco_ios, file: r{i}.conf}}")
+    (tmp_path / "inv.yaml").write_text("\n".join(lines) + "\n")
+    return tmp_path / "inv.yaml"
+
+
+def _renderer_children() -> str:
+    return subprocess.run(["ps", "-o", "args=", "--ppid", str(os.getpid())], capture_output=True, text=True).stdout
+
+
+def test_renderers_started_for_the_report_stage_end_when_the_run_stops_before_it(tmp_path, monkeypatch):
+    from controlcheck import audit
+    from controlcheck.errors import EnvironmentStopped
+    from controlcheck.reports import parallel
+
+    monkeypatch.setattr(parallel, "MIN_FINDINGS", 0)        # a fleet's renderer processes for 3 routers
+    started = []
+
+    def start_renderers(*args, **kwargs):
+        started.append(parallel.start_renderers(*args, **kwargs))
+        return started[-1]
+    monkeypatch.setattr(audit, "start_renderers", start_renderers)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(RunStore, "finish_run", disk_full)
+    with pytest.raises(EnvironmentStopped):
+        audit.run_audit(audit.AuditOptions(inventory=_saved_config_fleet(tmp_path), out_dir=tmp_path / "out"))
+    assert started and set(started[0]) == {"pdf", "xlsx"}
+    assert all(r.proc.poll() is not None for r in started[0].values())
+    assert "controlcheck.reports.renderer" not in _renderer_children()
+
+
+@pytest.mark.slow       # not a server, but a PDF takes seconds
+def test_an_audit_renders_its_pdf_and_workbook_in_processes_of_their_own(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from controlcheck import audit
+    from controlcheck.reports import parallel
+
+    monkeypatch.setattr(parallel, "MIN_FINDINGS", 0)
+    sent = []
+    send = parallel._Renderer.send
+
+    def send_and_note(self, payload):
+        sent.append(self.kind)
+        send(self, payload)
+    monkeypatch.setattr(parallel._Renderer, "send", send_and_note)
+    result = audit.run_audit(audit.AuditOptions(inventory=_saved_config_fleet(tmp_path), out_dir=tmp_path / "out"))
+    assert sorted(sent) == ["pdf", "xlsx"]
+    assert result.reports["pdf"].read_bytes().startswith(b"%PDF")
+    findings = load_workbook(result.reports["xlsx"])["Findings"]
+    assert findings.max_row == 1 + len(result.results["findings"])
+    assert "controlcheck.reports.renderer" not in _renderer_children()

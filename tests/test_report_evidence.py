@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 
 import pytest
@@ -146,6 +147,32 @@ def test_path_traversal_is_refused(tmp_path):
     assert b"secret stuff" not in path.read_bytes()
 
 
+def test_a_symlink_out_of_the_facts_dir_is_refused_and_one_inside_is_packed(tmp_path):
+    facts = facts_with_evidence(tmp_path / "facts")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "ev-001.txt").write_text("secret stuff")
+    leak = facts / "evidence" / "fw-bad" / "ev-001.txt"          # a file linked out
+    leak.unlink()
+    leak.symlink_to(tmp_path / "outside" / "ev-001.txt")
+    shutil.rmtree(facts / "evidence" / "pan-bad")                 # a directory linked out
+    (facts / "evidence" / "pan-bad").symlink_to(tmp_path / "outside", target_is_directory=True)
+    inside = facts / "evidence" / "rtr-bad"                       # linked to a copy inside: packed
+    shutil.copytree(inside, facts / "evidence" / "rtr-bad-copy")
+    shutil.rmtree(inside)
+    inside.symlink_to(facts / "evidence" / "rtr-bad-copy", target_is_directory=True)
+    results, assessment = check_dir(facts)
+    path = tmp_path / "b.zip"
+    path.write_bytes(get_format("evidence").render(ReportInput(results, assessment, facts_dir=facts)))
+    reasons = {(x["asset_id"], x["file"]): x["reason"] for x in read_manifest(path)["not_included"]}
+    assert "leaves the facts directory" in reasons[("fw-bad", "evidence/fw-bad/ev-001.txt")]
+    assert "leaves the facts directory" in reasons[("pan-bad", "evidence/pan-bad/ev-001.txt")]
+    assert not any(asset == "rtr-bad" for asset, _ in reasons)
+    assert b"secret stuff" not in path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        assert "facts/evidence/rtr-bad/ev-001.txt" in zf.namelist()
+    assert verify_bundle(path) == []
+
+
 def test_cli_report_and_verify_from_a_stored_run(tmp_path):
     facts = facts_with_evidence(tmp_path / "facts")
     results, assessment = check_dir(facts)
@@ -166,3 +193,22 @@ def test_cli_report_and_verify_from_a_stored_run(tmp_path):
     (tmp_path / "plain.txt").write_text("x")
     with pytest.raises(InputError):
         verify_bundle(tmp_path / "plain.txt")
+
+
+@pytest.mark.parametrize("value", [
+    {"a": [1, 2.5, -0.0, 1e-7, 10**30, True, False, None, [], {}, (1, 2), [[[]]]], "é\u2028\x00\"\\": {"n": "x"}},
+    {7: "int key", 2.5: "float key", True: "bool key", False: "bool key", None: "null key"},
+    [float("nan"), float("inf"), -float("inf")], [], {}, "text", 3, None,
+])
+def test_the_bundles_json_is_what_json_dumps_writes(value):
+    """The bundle's JSON members are indented by a faster encoder: byte for byte json's."""
+    from controlcheck.reports._shared import indented_json
+
+    class Unknown:
+        def __str__(self):
+            return "unknown <object>"
+
+    for v in (value, {"nested": [value, {"k": value}], "obj": Unknown()}):
+        assert indented_json(v) == json.dumps(v, indent=2, ensure_ascii=False, default=str)
+        assert indented_json(v, "  ") == json.dumps(v, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")
+

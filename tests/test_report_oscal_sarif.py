@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 import regex
@@ -13,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 from helpers import CORPUS
 from controlcheck.reports import ReportInput, get_format
 from controlcheck.reports._shared import sorted_findings
+from controlcheck.reports.oscal import build_oscal
 from report_helpers import HOSTILE, check_dir, facts_with_evidence, library
 
 OSCAL_SCHEMA = CORPUS / "schemas/oscal-1.1.3/oscal_assessment-results_schema.json"
@@ -74,6 +76,14 @@ def test_oscal_validates_and_links_evidence(tmp_path):
     # device strings are data, and the document is the same every time (uuid5)
     assert HOSTILE in text
     assert get_format("oscal").render(data) == text
+    # the observations, encoded one by one and spliced in, make the same text as the whole document
+    assert text == json.dumps(build_oscal(results, assessment), ensure_ascii=False, separators=(",", ":")) + "\n"
+    run_base = uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, "urn:controlcheck:oscal"), results["run"]["id"])
+    assert ar["uuid"] == str(uuid.uuid5(run_base, "assessment-results"))
+    asset_id, control_id = listed[0]["asset_id"], listed[0]["control_id"]
+    assert str(uuid.uuid5(run_base, f"observation\x1f{asset_id}\x1f{control_id}")) in {
+        o["uuid"] for o in result["observations"]}
+    assert {uuid.UUID(u).version for u in re.findall(r'"uuid": ?"([0-9a-f-]{36})"', text)} == {5}
 
 
 def test_oscal_without_assessment_validates():

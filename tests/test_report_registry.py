@@ -3,6 +3,12 @@ format classes, so adding a format is one module plus one registration line."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
 from click.testing import CliRunner
 
 from controlcheck.cli.main import cli
@@ -43,13 +49,61 @@ def test_a_binary_format_from_check_needs_an_output_file(tmp_path):
     assert "binary" in done.output
 
 
-def test_rendering_on_every_core_gives_the_same_reports(monkeypatch):
-    from report_helpers import library_input
+def _xlsx_values(content: bytes) -> dict:
+    import io
 
-    from controlcheck.reports import parallel
+    from openpyxl import load_workbook
 
-    data = library_input([])
-    names = ["csv", "json", "markdown", "sarif"]
-    serial = {name: get_format(name).render(data) for name in names}
+    wb = load_workbook(io.BytesIO(content))
+    return {ws.title: [[(c.value, c.data_type) for c in row] for row in ws.iter_rows()] for ws in wb}
+
+
+def _rendered_apart(monkeypatch, tmp_path, names: list[str]):
+    from report_helpers import check_dir, facts_with_evidence
+
+    from controlcheck.reports import ReportInput, parallel
+
+    facts = facts_with_evidence(tmp_path / "facts")
+    results, assessment = check_dir(facts)
+    results["findings"][0]["message"] = '=HYPERLINK("http://evil.example/","x")'   # stays text in the workbook
+    history = [{"id": 1, "started_at": "2026-11-21T08:00:00Z", "cai": 50.2, "assets": 18, "counts": {"fail": 131}}]
+    serial = {name: get_format(name).render(ReportInput(results, assessment, history, facts_dir=facts))
+              for name in names}
     monkeypatch.setattr(parallel, "MIN_FINDINGS", 0)
-    assert parallel.render_all(names, data, workers=2) == serial
+    order = []
+    for name, content in parallel.render_each(names, ReportInput(results, assessment, history, facts_dir=facts),
+                                              workers=2):
+        order.append(name)
+        yield name, content, serial[name]
+    assert sorted(order) == sorted(names)
+
+
+def _same_reports_apart(monkeypatch, tmp_path, names: list[str]) -> None:
+    for name, content, serial in _rendered_apart(monkeypatch, tmp_path, names):
+        if name == "xlsx":                 # a zip with the time it was written: compare the cells
+            assert _xlsx_values(content) == _xlsx_values(serial)
+        else:
+            assert content == serial, name
+    # the workbook (and the PDF) were rendered by processes of their own, which are gone
+    children = subprocess.run(["ps", "-o", "args=", "--ppid", str(os.getpid())], capture_output=True,
+                              text=True).stdout
+    assert "controlcheck.reports.renderer" not in children
+
+
+def test_rendering_on_every_core_gives_the_same_reports(monkeypatch, tmp_path):
+    _same_reports_apart(monkeypatch, tmp_path, ["json", "xlsx", "csv", "evidence"])
+
+
+@pytest.mark.slow       # not a server, but two PDFs take seconds
+def test_the_pdf_rendered_apart_is_the_same_pdf(monkeypatch, tmp_path):
+    _same_reports_apart(monkeypatch, tmp_path, ["pdf", "evidence", "json"])
+
+
+def test_a_renderer_process_that_fails_leaves_its_report_to_this_one(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))    # the renderer exits 1 at once
+    for name, content, serial in _rendered_apart(monkeypatch, tmp_path, ["xlsx", "json"]):
+        if name == "xlsx":
+            assert _xlsx_values(content) == _xlsx_values(serial)
+        else:
+            assert content == serial, name
+    assert "the xlsx report is rendered in this process: its own process failed (exit status 1)" in caplog.text

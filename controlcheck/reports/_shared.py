@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from json.encoder import encode_basestring as _json_str   # the C function when available
 
 from ..vocabulary import STATUSES, parse_utc
 from ..vocabulary import SEVERITY_RANK as SEV_RANK
@@ -87,3 +88,82 @@ def finding_location(finding: dict, asset: dict | None = None) -> tuple[str | No
     if config.get("path"):
         return config["path"], 1
     return None, None
+
+
+_INF = float("inf")
+_JSON_CONSTANT_KEYS = {True: '"true"', False: '"false"', None: '"null"'}
+
+
+def _json_float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (_INF, -_INF):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _json_key(key: object) -> str:
+    if isinstance(key, str):
+        return _json_str(key)
+    if isinstance(key, float):
+        return _json_str(_json_float(key))
+    if key is True or key is False or key is None:
+        return _JSON_CONSTANT_KEYS[key]
+    if isinstance(key, int):
+        return _json_str(int.__repr__(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
+
+
+def _encode_indented(o: object, nl: str, add) -> None:
+    if isinstance(o, str):
+        add(_json_str(o))
+    elif isinstance(o, dict):
+        if not o:
+            add("{}")
+            return
+        inner = nl + "  "
+        sep = "{" + inner
+        for k, v in o.items():
+            add(sep + (_json_str(k) if type(k) is str else _json_key(k)) + ": ")
+            sep = "," + inner
+            if type(v) is str:
+                add(_json_str(v))
+            else:
+                _encode_indented(v, inner, add)
+        add(nl + "}")
+    elif isinstance(o, (list, tuple)):
+        if not o:
+            add("[]")
+            return
+        inner = nl + "  "
+        sep = "[" + inner
+        for v in o:
+            add(sep)
+            sep = "," + inner
+            if type(v) is str:
+                add(_json_str(v))
+            else:
+                _encode_indented(v, inner, add)
+        add(nl + "]")
+    elif o is None:
+        add("null")
+    elif o is True:
+        add("true")
+    elif o is False:
+        add("false")
+    elif isinstance(o, int):
+        add(int.__repr__(o))
+    elif isinstance(o, float):
+        add(_json_float(o))
+    else:
+        _encode_indented(str(o), nl, add)       # json.dumps(default=str)
+
+
+def indented_json(value: object, indent: str = "") -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False, default=str)``, byte for byte, about
+    twice as fast: json's indenting encoder is pure Python and passes every token up a chain
+    of generators, one per level; this appends to one list. ``indent`` starts every line
+    after the first (the value nested in an enclosing document)."""
+    parts: list[str] = []
+    _encode_indented(value, "\n" + indent, parts.append)
+    return "".join(parts)

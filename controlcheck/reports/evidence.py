@@ -27,12 +27,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from .. import __version__
 from ..errors import InputError
-from ._shared import iso_z
+from ._shared import indented_json, iso_z
 from .base import ReportFormat, ReportInput
 
 FORMAT = "controlcheck-evidence-bundle"
@@ -56,6 +57,18 @@ def _safe_relative(path_text: str) -> PurePosixPath | None:
     return p
 
 
+def _realpath(path: str, dirs: dict[str, str]) -> str:
+    """``os.path.realpath(path)`` with each directory resolved once (``dirs`` keeps them):
+    a fleet's thousands of evidence files share a few directories, and resolving every
+    component of every file was most of the bundle's time besides JSON."""
+    head, tail = os.path.split(path)
+    real_dir = dirs.get(head)
+    if real_dir is None:
+        real_dir = dirs[head] = os.path.realpath(head)
+    full = os.path.join(real_dir, tail)
+    return os.path.realpath(full) if os.path.islink(full) else full
+
+
 def _facts_candidates(data: ReportInput) -> list[Path]:
     seen, out = set(), []
     paths = []
@@ -66,8 +79,9 @@ def _facts_candidates(data: ReportInput) -> list[Path]:
         if not Path(data.facts_dir).is_dir():
             raise InputError(f"facts directory {data.facts_dir} does not exist (the evidence bundle packs it)")
         paths.extend(sorted(Path(data.facts_dir).glob("*.json")))
+    dirs: dict[str, str] = {}
     for p in paths:
-        key = str(p.resolve()) if p.exists() else str(p)
+        key = _realpath(str(p), dirs) if p.exists() else str(p)
         if key not in seen:
             seen.add(key)
             out.append(p)
@@ -104,10 +118,18 @@ def _find_facts(data: ReportInput) -> tuple[dict[str, tuple[Path, bytes, dict]],
 def bundle_contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
     """The bundle's manifest and files (the manifest included), computed once per report
     input: the PDF cites the digest of the very bundle ``audit`` writes beside it."""
-    cached = data.cache.get("evidence-bundle")
-    if cached is None:
-        cached = data.cache["evidence-bundle"] = _contents(data)
-    return cached
+    files = data.cache.get("evidence-files")
+    if files is None:
+        manifest, files = _contents(data)
+        data.cache["evidence-manifest"], data.cache["evidence-files"] = manifest, files
+    return data.cache["evidence-manifest"], files
+
+
+def bundle_manifest(data: ReportInput) -> dict:
+    """The bundle's manifest (its ``digest`` is what the PDF cites), kept after the bundle is
+    written when its files are let go."""
+    manifest = data.cache.get("evidence-manifest")
+    return manifest if manifest is not None else bundle_contents(data)[0]
 
 
 def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
@@ -116,28 +138,31 @@ def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
     files: dict[str, bytes] = {}
     not_included: list[dict] = []
 
-    files["results.json"] = (json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+    files["results.json"] = (indented_json(results) + "\n").encode()
     if data.assessment is not None:
-        files["assessment.json"] = (json.dumps(data.assessment, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+        files["assessment.json"] = (indented_json(data.assessment) + "\n").encode()
     found, reasons = _find_facts(data)
     for asset_id, reason in sorted(reasons.items()):
         not_included.append({"asset_id": asset_id, "file": "facts document", "reason": reason})
+    dirs: dict[str, str] = {}
     for asset_id, (path, raw, doc) in sorted(found.items()):
         name = f"facts/{path.name}"
         if name in files:
             name = f"facts/{hashlib.sha256(asset_id.encode()).hexdigest()[:8]}-{path.name}"
         files[name] = raw
-        base = path.parent.resolve()
+        base = dirs.get(str(path.parent)) or dirs.setdefault(str(path.parent), os.path.realpath(path.parent))
         for ev in doc.get("evidence") or []:
             if not ev.get("path"):
                 continue   # hashed, not kept on disk (nothing to pack)
             rel = _safe_relative(ev["path"])
             label = {"asset_id": asset_id, "evidence_id": ev.get("id"), "file": str(ev["path"])}
-            if rel is None or not (base / rel).resolve().is_relative_to(base):
+            target = _realpath(os.path.join(base, *rel.parts), dirs) if rel is not None else ""   # symlinks too
+            if target != base and not target.startswith(base.rstrip(os.sep) + os.sep):
                 not_included.append(label | {"reason": "path leaves the facts directory; refused"})
                 continue
             try:
-                blob = (base / rel).read_bytes()
+                with open(os.path.join(base, *rel.parts), "rb") as fh:
+                    blob = fh.read()
             except OSError as exc:
                 not_included.append(label | {"reason": f"cannot read: {exc.strerror}"})
                 continue
@@ -151,7 +176,7 @@ def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
                 "files": {name: {"sha256": _sha(blob), "size": len(blob)} for name, blob in sorted(files.items())},
                 "not_included": not_included}
     manifest["digest"] = manifest_digest(manifest)
-    files[MANIFEST] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    files[MANIFEST] = (indented_json(manifest) + "\n").encode()
     return manifest, files
 
 
@@ -168,6 +193,8 @@ def build_bundle(data: ReportInput) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zf.writestr(info, files[name])
+    # packed: let the files go (a fleet's raw evidence, tens of MB); the manifest stays for the PDF
+    data.cache.pop("evidence-files", None)
     return buf.getvalue()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 from collections import defaultdict
 
 from .. import __version__
@@ -90,9 +91,14 @@ SCRIPT = """
 """
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
 def e(value: object) -> str:
-    """Escape for HTML text and attribute values (quotes included)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape for HTML text and attribute values (quotes included). Most strings need none:
+    one scan for them instead of html.escape's five replaces (260,000 calls at 1,000 assets)."""
+    text = "" if value is None else str(value)
+    return html.escape(text, quote=True) if _HTML_SPECIAL.search(text) else text
 
 
 def _chip(text: str, colour: str) -> str:

@@ -3,12 +3,15 @@
 Top-level keys are indented for a reader; each finding and each asset is one line of
 compact JSON. A million findings then serialise with the C encoder (json's indenting
 encoder is pure Python: 8.5 s per 100,000 findings against about 1 s this way) and a
-diff of two results files still shows one line per changed finding."""
+diff of two results files still shows one line per changed finding. The other keys (the
+assessment: 7 MB at 1,000 assets) are indented by ``_shared.indented_json``, twice as fast
+as json's indenting encoder and byte for byte the same."""
 
 from __future__ import annotations
 
 import json
 
+from ._shared import indented_json
 from .base import ReportFormat, ReportInput
 
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": "))
@@ -25,7 +28,7 @@ def results_json(doc: dict) -> str:
             body = ",\n    ".join(map(_ONE_LINE.encode, value))
             parts.append(f"  {name}: [\n    {body}\n  ]{comma}")
         else:
-            text = json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")
+            text = indented_json(value, indent="  ")
             parts.append(f"  {name}: {text}{comma}")
     parts.append("}\n")
     return "\n".join(parts)

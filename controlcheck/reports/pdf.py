@@ -337,10 +337,9 @@ def _appendices(data: ReportInput) -> str:
 
 
 def _evidence_digest(data: ReportInput) -> str:
-    from .evidence import bundle_contents
+    from .evidence import bundle_manifest
 
-    manifest, _ = bundle_contents(data)
-    return manifest["digest"]
+    return bundle_manifest(data)["digest"]
 
 
 def build_document(data: ReportInput, today: dt.date | None = None) -> str:
@@ -367,10 +366,6 @@ class PdfReport(ReportFormat):
     needs_run = True
 
     def render(self, data: ReportInput) -> bytes:
-        import logging
+        from .renderer import pdf_from_html
 
-        from weasyprint import HTML
-
-        # WeasyPrint logs every CSS property it ignores; our CSS is fixed, so keep the console quiet
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        return HTML(string=build_document(data)).write_pdf()
+        return pdf_from_html(build_document(data))

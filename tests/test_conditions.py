@@ -123,6 +123,17 @@ def test_each_over_missing_list_is_error():
     assert verdict(spec).status == "error"
 
 
+def test_function_over_a_fact_not_collected_is_an_error_not_a_crash():
+    # length() of an absent list (an unreachable Windows workstation's local admins) used to
+    # raise JMESPathTypeError out of the whole check run
+    spec = {"fact": "length(host.accounts.local_admins)", "op": "le", "value": 2}
+    node = compile_condition(spec)
+    assert node.fact_paths == ("host.accounts.local_admins",)
+    out = node.evaluate({})
+    assert out.status == "error" and "not collected" in out.message
+    assert node.evaluate({"host": {"accounts": {"local_admins": ["a", "b", "c"]}}}).status == "fail"
+
+
 def test_bad_jmespath_and_regex_fail_at_compile_time():
     with pytest.raises(ConditionError, match="JMESPath"):
         compile_condition({"fact": "network.lines[?type==", "op": "present"})

@@ -27,7 +27,7 @@ from .operators import OPERATORS, PHRASES, TypeMismatch, convert, verdict_on_nul
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 _SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_LEADING_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_LEADING_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 # Policy regexes run on RE2: matching time is linear in the text, whatever the pattern, so
@@ -175,7 +175,16 @@ def compile_path(expression: str) -> Callable[[Any], Any]:
         raise ConditionError(f"invalid JMESPath {expression!r}: {exc.msg if hasattr(exc, 'msg') else exc}") from None
     except jmespath.exceptions.JMESPathError as exc:
         raise ConditionError(f"invalid JMESPath {expression!r}: {exc}") from None
-    return compiled.search
+    search = compiled.search
+
+    def get_jmespath(data: Any) -> Any:
+        try:
+            return search(data)
+        except jmespath.exceptions.JMESPathTypeError:
+            # a function handed an absent or mistyped fact (length(null): the accounts of an
+            # unreachable workstation) has nothing to judge; it must not stop the whole run
+            return None
+    return get_jmespath
 
 
 def holds_null(data: Any, keys: tuple[str, ...]) -> bool:
@@ -191,8 +200,12 @@ def holds_null(data: Any, keys: tuple[str, ...]) -> bool:
 
 
 def leading_path(expression: str) -> str | None:
-    """``network.lines[?type=='vty']`` -> ``network.lines`` (used to find provenance)."""
+    """``network.lines[?type=='vty']`` -> ``network.lines``, and the path a function reads:
+    ``length(host.accounts.local_admins)`` -> ``host.accounts.local_admins`` (used to find
+    provenance and the collection errors behind an error)."""
     m = _LEADING_PATH.match(expression)
+    if m and expression[m.end():m.end() + 1] == "(":
+        m = _LEADING_PATH.match(expression, m.end() + 1)
     return m.group(0) if m else None
 
 

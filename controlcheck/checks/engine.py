@@ -39,6 +39,7 @@ class _DocumentEvidence:
         self.order = {key: i for i, key in enumerate(self.provenance)}
         self.keys = sorted(self.provenance)
         self.cache: dict[tuple[str, ...], list] = {}
+        self.error_cache: dict[tuple[str, ...], list] = {}
         self.by_source: dict | None = None
 
     def _matching(self, path: str) -> list[str]:
@@ -105,9 +106,13 @@ class _DocumentEvidence:
         """An error finding's evidence: what is known of the facts it read, and the outputs of
         the sources that failed for it — never every evidence item of the asset."""
         refs = self.for_paths(control.check.fact_paths)
+        if not causes:      # one list per set of paths, shared as for_paths shares its own
+            hit = self.error_cache.get(control.check.fact_paths)
+            if hit is None:
+                hit = self.error_cache[control.check.fact_paths] = (
+                    list({r["id"]: r for r in refs}.values()) if refs is not self.all_refs else [])
+            return hit
         picked = {r["id"]: r for r in refs} if refs is not self.all_refs else {}
-        if not causes:
-            return list(picked.values())
         by_source = self.by_source
         if by_source is None:
             by_source = self.by_source = {ref.get("source"): ev_id for ev_id, ref in self.by_id.items()}

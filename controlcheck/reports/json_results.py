@@ -110,7 +110,14 @@ class JsonReport(ReportFormat):
     file_name = "results.json"
 
     def render(self, data: ReportInput) -> str:
+        return results_json(self._document(data))
+
+    def write(self, data: ReportInput, out: TextIO) -> None:
+        write_results_json(self._document(data), out)
+
+    @staticmethod
+    def _document(data: ReportInput) -> dict:
         doc = data.results
         if data.assessment is not None:
             doc = dict(doc, assessment=data.assessment)
-        return results_json(doc)
+        return doc

@@ -169,3 +169,6 @@ class JUnitReport(ReportFormat):
         buf = StringIO()
         write_junit(data.results, buf)
         return buf.getvalue()
+
+    def write(self, data: ReportInput, out: TextIO) -> None:
+        write_junit(data.results, out)

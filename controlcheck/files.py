@@ -16,6 +16,7 @@ import os
 import stat
 import threading
 from pathlib import Path
+from typing import Callable, TextIO
 
 from .errors import EnvironmentStopped
 
@@ -47,12 +48,24 @@ def _is_stream(path: Path) -> bool:
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write ``content`` to ``path``: atomically for a regular file (missing parent folders
     are made), directly into a FIFO, device or descriptor name."""
-    path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    _write(Path(path), lambda fh: fh.write(data), binary=True)
+
+
+def write_atomic_stream(path: Path, write: Callable[[TextIO], object]) -> None:
+    """:func:`write_atomic` for text made piece by piece: ``write`` writes it into a UTF-8
+    text file (no newline translation) instead of handing over the whole text at once."""
+    _write(Path(path), write, binary=False)
+
+
+def _write(path: Path, write: Callable, binary: bool) -> None:
+    def opened(name: Path):
+        return open(name, "wb") if binary else open(name, "w", encoding="utf-8", newline="")
+
     if _is_stream(path):
         try:
-            with open(path, "wb") as fh:
-                fh.write(data)
+            with opened(path) as fh:
+                write(fh)
         except OSError as exc:
             raise EnvironmentStopped(_reason(exc, path)) from None
         return
@@ -61,13 +74,17 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.{threading.get_ident()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
+        with opened(tmp) as fh:
+            write(fh)
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise EnvironmentStopped(_reason(exc, path)) from None
+    except BaseException:          # Ctrl-C or a failing writer half-way: no temporary file left
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

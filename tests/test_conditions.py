@@ -123,6 +123,17 @@ def test_each_over_missing_list_is_error():
     assert verdict(spec).status == "error"
 
 
+def test_function_over_a_fact_not_collected_is_an_error_not_a_crash():
+    # length() of an absent list (an unreachable Windows workstation's local admins) used to
+    # raise JMESPathTypeError out of the whole check run
+    spec = {"fact": "length(host.accounts.local_admins)", "op": "le", "value": 2}
+    node = compile_condition(spec)
+    assert node.fact_paths == ("host.accounts.local_admins",)
+    out = node.evaluate({})
+    assert out.status == "error" and "not collected" in out.message
+    assert node.evaluate({"host": {"accounts": {"local_admins": ["a", "b", "c"]}}}).status == "fail"
+
+
 def test_bad_jmespath_and_regex_fail_at_compile_time():
     with pytest.raises(ConditionError, match="JMESPath"):
         compile_condition({"fact": "network.lines[?type==", "op": "present"})
@@ -137,3 +148,54 @@ def test_dotted_fast_path_agrees_with_jmespath():
                  "network.lines[?type=='vty']", "network.lines[?type=='aux']", "network.nope[?type=='vty']",
                  "network.ssh[?version=='2']", "system.hostname[?x=='y']", "flags[?on]", "flags[?off]"]:
         assert compile_path(expr)(FACTS) == jmespath.search(expr, FACTS)
+
+
+def test_remembered_verdicts_match_a_fresh_evaluation_for_every_asset():
+    # nodes keep the outcome of values they have seen (a fleet repeats itself): each asset
+    # must still get exactly what a freshly compiled condition says of it alone
+    specs = [
+        {"all": [{"fact": "network.ntp.servers", "op": "not-empty"},
+                 {"fact": "network.ntp.authenticate", "op": "eq", "value": True}]},
+        {"any": [{"fact": "network.ssh.version", "op": "eq", "value": "2"},
+                 {"fact": "network.telnet", "op": "absent"}]},
+        {"not": {"fact": "network.snmp.communities[?is_default]", "op": "not-empty"}},
+        {"not": {"fact": "network.ssh.version", "op": "in", "value": ["1", "1.99"]}},
+        {"each": {"over": "network.lines[?type=='vty']", "label": "name",
+                  "require": {"all": [{"fact": "transport_input", "op": "eq", "value": ["ssh"]},
+                                      {"not": {"fact": "exec_timeout_seconds", "op": "eq", "value": 0}}]}}},
+        {"fact": "system.hostname", "op": "regex", "value": "[a-z]+-[0-9]+"},
+        {"each": {"over": "network.lines", "label": "name",
+                  "require": {"each": {"over": "acls", "label": "name", "min": 0,
+                                       "require": {"fact": "dir", "op": "eq", "value": "in"}}}}},
+    ]
+    docs = []
+    for i in range(40):
+        weak, odd = i % 3 == 0, i % 5 == 0
+        network = {
+            "ssh": {"version": "1.99" if weak else "2"},
+            "ntp": {"servers": [] if odd else ["10.0.0.1"], "authenticate": None if weak else True},
+            "snmp": {"communities": [{"is_default": weak}]},
+            "lines": [{"name": f"vty {i % 2}", "type": "vty", "transport_input": ["telnet"] if odd else ["ssh"],
+                       "exec_timeout_seconds": 0 if weak else 300,
+                       "acls": [{"name": "mgmt", "dir": "out" if odd else "in"}]}],
+        }
+        if i % 7 == 0:
+            del network["ntp"]
+        if i % 11 == 0:
+            network["lines"] = None
+        docs.append({"network": network, "system": {"hostname": f"rtr-{i}" if i % 4 else f"RTR {i}"}})
+    for spec in specs:
+        kept = compile_condition(spec)
+        for doc in docs + docs[::-1]:
+            got, fresh = kept.evaluate(doc), compile_condition(spec).evaluate(doc)
+            assert (got.status, got.message, got.observed, got.error_kind) == \
+                (fresh.status, fresh.message, fresh.observed, fresh.error_kind)
+
+
+def test_regex_leaf_matches_as_re2_fullmatch_does():
+    from controlcheck.checks.conditions import compile_regex, full_matcher
+    for pattern in ["[a-z]+-[0-9]+", "", "é.", "(a|b)*c", ".*"]:
+        compiled = compile_regex(pattern)
+        fast = full_matcher(compiled)
+        for text in ["rtr-01", "rtr-01x", "", "éa", "é", "aabbc", "abca", "日本-1", "x\ny"]:
+            assert fast(text) is (compiled.fullmatch(text) is not None), (pattern, text)

@@ -17,7 +17,7 @@ import pytest
 from clihelp import run_cli
 from helpers import FIXTURES, REPO
 from controlcheck.errors import EnvironmentStopped
-from controlcheck.files import write_atomic
+from controlcheck.files import write_atomic, write_atomic_stream
 
 FACTS = FIXTURES / "facts"
 
@@ -94,6 +94,17 @@ def test_write_atomic_removes_its_temporary_file_when_the_rename_fails(tmp_path)
     with pytest.raises(EnvironmentStopped):
         write_atomic(tmp_path / "report.html", "<html/>")
     assert _leftovers(tmp_path) == []
+
+
+def test_a_report_streamed_into_its_file_is_whole_or_absent(tmp_path):
+    def stops_half_way(out):
+        out.write("{\n" * 100_000)
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic_stream(tmp_path / "results.json", stops_half_way)
+    assert list(tmp_path.iterdir()) == []
+    write_atomic_stream(tmp_path / "results.json", lambda out: out.write("é\r\n"))
+    assert (tmp_path / "results.json").read_bytes() == "é\r\n".encode()     # UTF-8, newlines as written
 
 
 def test_collect_into_a_folder_under_a_file_is_exit_4(tmp_path):

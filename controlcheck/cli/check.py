@@ -15,7 +15,7 @@ from ..inventory import load_inventory
 from ..reports import ReportInput, format_names, get_format
 from ..outcome import exit_code_for_results
 from .common import (echo, fail_on_option, handle_errors, output_option, policies_option, waivers_option,
-                     write_output)
+                     write_report)
 
 
 @click.command("check")
@@ -64,7 +64,7 @@ def check_command(facts_path: Path | None, configs_path: Path | None, config_fil
         results = run_check(load_facts(facts_path), policy_set, waivers=waivers, fail_on=fail_on)
     if baseline_path:
         apply_baseline(results, baseline_path)
-    write_output(report.render(ReportInput(results)), output)
+    write_report(report, ReportInput(results), output)
     summary = results["summary"]
     for name in summary.get("unrecognised_files") or []:
         echo(f"controlcheck: warning: {name}: not a configuration of a known platform; skipped "

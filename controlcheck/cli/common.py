@@ -11,14 +11,15 @@ from pathlib import Path
 import click
 
 from ..errors import ControlcheckError
-from ..files import write_atomic
+from ..files import write_atomic, write_atomic_stream
 from ..outcome import EXIT_ENVIRONMENT, EXIT_FAILING, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, exit_code_for
+from ..reports import ReportFormat, ReportInput
 from ..store import DEFAULT_DB
 from ..terminal import terminal_text
 from ..vocabulary import DEFAULT_CONCURRENCY, DEFAULT_FAIL_ON, SEVERITIES
 
 __all__ = ["echo", "EXIT_ENVIRONMENT", "EXIT_FAILING", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "exit_code_for", "handle_errors",
-           "write_output", "fail_on_option", "concurrency_option", "trust_option", "inventory_option",
+           "write_output", "write_report", "fail_on_option", "concurrency_option", "trust_option", "inventory_option",
            "policies_option", "waivers_option", "risks_option", "db_option", "text_or_json_option",
            "output_option"]
 
@@ -73,6 +74,15 @@ def write_output(text: str | bytes, output: str | None) -> None:
             click.echo(terminal_text(text) if sys.stdout.isatty() else text, nl=False)
         return
     write_atomic(Path(output), text)
+
+
+def write_report(report: ReportFormat, data: ReportInput, output: str | None) -> None:
+    """A report to ``output`` as :func:`write_output` writes it; a text format into a file is
+    streamed there by the format (``ReportFormat.write``) rather than rendered whole first."""
+    if output in (None, "-") or report.binary:
+        write_output(report.render(data), output)
+    else:
+        write_atomic_stream(Path(output), lambda out: report.write(data, out))
 
 
 # -- options several commands share ------------------------------------------------------------

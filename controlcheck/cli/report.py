@@ -16,7 +16,7 @@ from ..reports.evidence import read_manifest, verify_bundle
 from ..risk import assess_results, load_results
 from ..store import RunStore, resolve_db
 from .common import (echo, EXIT_FAILING, db_option, handle_errors, history_db, risks_option, text_or_json_option,
-                     write_output)
+                     write_report)
 
 
 @click.command("report")
@@ -56,7 +56,7 @@ def report_command(db: str | None, run: str | None, results_path: Path | None, r
                 data.ages = ages_from_store(store, data.history[-1]["id"])
         if facts_dir is not None:
             data.facts_dir = facts_dir
-    write_output(report.render(data), output)
+    write_report(report, data, output)
     if output not in (None, "-"):
         echo(f"{fmt} report -> {output}", err=True)
         if fmt == "evidence":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 
 @dataclass
@@ -43,3 +44,8 @@ class ReportFormat(ABC):
     @abstractmethod
     def render(self, data: ReportInput) -> str | bytes:
         """The whole report as text (or bytes when ``binary``)."""
+
+    def write(self, data: ReportInput, out: TextIO) -> None:
+        """A text report written into ``out``: what ``render`` returns, unless the format
+        streams (a million findings need not be one string first)."""
+        out.write(self.render(data))

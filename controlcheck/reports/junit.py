@@ -38,6 +38,47 @@ def _text(value: object) -> str:
     return escape(text) if _TEXT_SPECIAL.search(text) else text
 
 
+_KEPT = 50_000     # escaped texts remembered at once (messages naming a device's own values never repeat)
+
+
+class _Escaped:
+    """Escaped texts kept by value for one write: a fleet's findings repeat the same
+    messages and severities, and an asset's findings the same evidence."""
+
+    def __init__(self) -> None:
+        self.attrs: dict[str, str] = {}
+        self.heads: dict[tuple[str, str], str] = {}
+        self.evidence: dict[int, str] = {}      # one asset's: cleared per asset
+
+    def attr(self, value: object) -> str:
+        text = self.attrs.get(value) if type(value) is str else None
+        if text is None:
+            text = _attr(value)
+            if type(value) is str:
+                if len(self.attrs) >= _KEPT:
+                    self.attrs.clear()
+                self.attrs[value] = text
+        return text
+
+    def details(self, f: dict) -> str:
+        """``_text(_details(f))``, from its two parts: the finding's sentence and its
+        evidence (escaping works character by character, so the parts escape apart)."""
+        key = (f["severity"], f["message"])
+        head = self.heads.get(key) if type(key[1]) is str and type(key[0]) is str else None
+        if head is None:
+            head = _text(f"severity: {key[0]}\nmessage: {key[1]}")
+            if type(key[1]) is str and type(key[0]) is str:
+                if len(self.heads) >= _KEPT:
+                    self.heads.clear()
+                self.heads[key] = head
+        refs = f.get("evidence") or ()
+        # the finding holds its evidence for the whole write: its id cannot be reused meanwhile
+        tail = self.evidence.get(id(refs))
+        if tail is None:
+            tail = self.evidence[id(refs)] = _text("".join("\n" + line for line in _evidence_lines(refs)))
+        return head + tail
+
+
 def write_junit(results: dict, out: TextIO) -> None:
     by_asset: dict[str, list[dict]] = {a["id"]: [] for a in results["assets"]}
     for f in results["findings"]:
@@ -58,7 +99,9 @@ def write_junit(results: dict, out: TextIO) -> None:
               f'errors="{total["errors"]}" time="0">\n')
     timestamp = _attr(run["started_at"].rstrip("Z"))
     names: dict[tuple[str, str], str] = {}     # a control's quoted test name, escaped once per run
+    escaped = _Escaped()
     for asset_id, counts, findings in suites:
+        escaped.evidence.clear()
         asset = assets.get(asset_id, {})
         classname = _attr(asset_id)
         chunk = [f'  <testsuite name={classname} tests="{counts["tests"]}" failures="{counts["failures"]}" '
@@ -87,11 +130,11 @@ def write_junit(results: dict, out: TextIO) -> None:
             if status == "pass":
                 chunk.append(f"{name}{head}/>\n")
             elif status == "fail":
-                chunk.append(f"{name}{head}>\n      <failure message={_attr(f['message'])} type={_attr(f['severity'])}>"
-                             f"{_text(_details(f))}</failure>\n    </testcase>\n")
+                chunk.append(f"{name}{head}>\n      <failure message={escaped.attr(f['message'])} "
+                             f"type={escaped.attr(f['severity'])}>{escaped.details(f)}</failure>\n    </testcase>\n")
             elif status == "error":
-                chunk.append(f"{name}{head}>\n      <error message={_attr(f['message'])} "
-                             f"type={_attr(f.get('error_kind', 'error'))}>{_text(_details(f))}</error>\n"
+                chunk.append(f"{name}{head}>\n      <error message={escaped.attr(f['message'])} "
+                             f"type={escaped.attr(f.get('error_kind', 'error'))}>{escaped.details(f)}</error>\n"
                              f"    </testcase>\n")
             elif status == "waived":
                 w = f.get("waiver", {})
@@ -109,13 +152,13 @@ def write_junit(results: dict, out: TextIO) -> None:
     out.write("</testsuites>\n")
 
 
-def _details(f: dict) -> str:
-    lines = [f"severity: {f['severity']}", f"message: {f['message']}"]
-    for ev in f.get("evidence") or []:
+def _evidence_lines(refs: list | tuple) -> list[str]:
+    lines = []
+    for ev in refs:
         lines.append(f"evidence {ev['id']}: {ev.get('source', '')} sha256={ev.get('sha256', '')}")
         for line in ev.get("lines") or []:
             lines.append(f"    {line}")
-    return "\n".join(lines)
+    return lines
 
 
 class JUnitReport(ReportFormat):
@@ -126,3 +169,6 @@ class JUnitReport(ReportFormat):
         buf = StringIO()
         write_junit(data.results, buf)
         return buf.getvalue()
+
+    def write(self, data: ReportInput, out: TextIO) -> None:
+        write_junit(data.results, out)

@@ -147,3 +147,22 @@ def test_policy_list_and_show(facts_dir):
     assert code == 0 and "transport input ssh" in out and "each:" in out
     code, _, err = run_cli("policy", "show", "NOPE-1")
     assert code == 2 and "no control with id" in err
+
+
+def test_run_check_leaves_the_garbage_collector_as_it_found_it(facts_dir):
+    # the collector is paused while findings are built; a caller must get it back as it was
+    import gc
+
+    from controlcheck.checks import load_facts, load_policies, run_check
+    docs, policies = load_facts(facts_dir), load_policies()
+    assert gc.isenabled()
+    assert run_check(docs, policies)["findings"] and gc.isenabled()
+    with pytest.raises(KeyError):
+        run_check(docs + [{"facts": {}}], policies)          # a document without its asset
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_check(docs, policies)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -291,7 +291,7 @@ def evaluate_document(doc: dict, applicability: _Applicability, waivers: list[Wa
 
 
 @contextmanager
-def _no_full_collections(paused: bool) -> Iterator[None]:
+def _collector_paused(paused: bool) -> Iterator[None]:
     """The cyclic garbage collector off while findings are built. A million findings are a
     million container objects, none of them garbage before the run returns; CPython scans
     every one of them again each time that population grows by a quarter (1.4 s of 6.9 s for
@@ -332,7 +332,7 @@ def run_check(documents: Iterable[dict], policy_set: PolicySet, waivers: list[Wa
             inputs.append({"kind": "waivers", "path": w.file, "sha256": hashlib.sha256(Path(w.file).read_bytes()).hexdigest()})
     applicability = _Applicability(policy_set.controls)
     not_judged: dict[str, dict] = {}
-    with _no_full_collections(isinstance(documents, (list, tuple))):
+    with _collector_paused(isinstance(documents, (list, tuple))):
         for doc in documents:
             source = doc.get("_source") or {}
             if source:

@@ -19,19 +19,24 @@ _PER_LINE_KEYS = ("findings", "assets")
 
 
 def results_json(doc: dict) -> str:
-    parts = ["{"]
+    # one list joined once: a fleet's document is 19 MB, and each intermediate join or
+    # f-string around the findings copied it again
+    parts = ["{\n"]
     last = len(doc) - 1
     for i, (key, value) in enumerate(doc.items()):
-        comma = "," if i < last else ""
+        end = ",\n" if i < last else "\n"
         name = _ONE_LINE.encode(key)
         if key in _PER_LINE_KEYS and isinstance(value, list) and value:
-            body = ",\n    ".join(map(_ONE_LINE.encode, value))
-            parts.append(f"  {name}: [\n    {body}\n  ]{comma}")
+            parts.append(f"  {name}: [\n    ")
+            for j, item in enumerate(value):
+                if j:
+                    parts.append(",\n    ")
+                parts.append(_ONE_LINE.encode(item))
+            parts.append(f"\n  ]{end}")
         else:
-            text = indented_json(value, indent="  ")
-            parts.append(f"  {name}: {text}{comma}")
+            parts += (f"  {name}: ", indented_json(value, indent="  "), end)
     parts.append("}\n")
-    return "\n".join(parts)
+    return "".join(parts)
 
 
 class JsonReport(ReportFormat):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -93,6 +94,28 @@ class StageClock:
             engine.collect = self.wrap("collect", engine.collect)
             return engine
         audit_module.make_engine = timed_engine
+        self.renderers: dict[str, list[float]] = {}     # kind -> [sent, done] (s after the report stage began)
+        send, talk, write_reports = parallel._Renderer.send, parallel._Renderer._talk, audit_module.write_reports
+
+        def stage_started(*args, **kwargs):
+            self.reports_began = time.perf_counter()
+            cpu, children = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            try:
+                return write_reports(*args, **kwargs)
+            finally:
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                self.reports_cpu = (time.process_time() - cpu, after.ru_utime + after.ru_stime
+                                    - children.ru_utime - children.ru_stime)
+
+        def timed_send(renderer, payload):
+            self.renderers[renderer.kind] = [time.perf_counter() - self.reports_began]
+            send(renderer, payload)
+
+        def timed_talk(renderer, payload):
+            talk(renderer, payload)
+            self.renderers[renderer.kind].append(time.perf_counter() - self.reports_began)
+        audit_module.write_reports = stage_started
+        parallel._Renderer.send, parallel._Renderer._talk = timed_send, timed_talk
 
 
 def main() -> None:
@@ -159,6 +182,11 @@ def main() -> None:
     if clock.formats:
         print("  reports by format (those rendered in this process): " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in
                                                   sorted(clock.formats.items(), key=lambda kv: -kv[1])))
+    if clock.renderers:
+        print(f"  report stage CPU: {clock.reports_cpu[0]:.1f} s in this process (and its other threads), "
+              f"{clock.reports_cpu[1]:.1f} s in the renderer processes (their imports before the stage included)")
+        print("  renderer processes: " + ", ".join(f"{kind} sent its input at {times[0]:.1f} s, done at "
+                                                  f"{times[-1]:.1f} s" for kind, times in clock.renderers.items()))
     print(f"  CPU of this process {own_cpu:.1f} s (workers not included)")
     print(f"peak memory (this process + collection workers + report renderers): {sampler.peak:.0f} MiB, "
           f"{sampler.peak / total:.2f} MiB per asset; at the peak (MiB): {breakdown(sampler.at_peak)}")

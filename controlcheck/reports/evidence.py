@@ -88,11 +88,12 @@ def _facts_candidates(data: ReportInput) -> list[Path]:
     return out
 
 
-def _find_facts(data: ReportInput) -> tuple[dict[str, tuple[Path, bytes, dict]], dict[str, str]]:
-    """asset id -> (path, bytes, document) of the facts document matching the results;
-    asset id -> reason for assets whose facts document could not be packed."""
+def _find_facts(data: ReportInput) -> tuple[dict[str, tuple[Path, bytes, list]], dict[str, str]]:
+    """asset id -> (path, bytes, evidence list) of the facts document matching the results;
+    asset id -> reason for assets whose facts document could not be packed. Only the
+    evidence list of each parsed document is kept (1,000 parsed documents were 30 MiB)."""
     wanted = {a["id"]: a.get("facts_sha256") for a in data.results.get("assets") or []}
-    found: dict[str, tuple[Path, bytes, dict]] = {}
+    found: dict[str, tuple[Path, bytes, list]] = {}
     mismatched: dict[str, str] = {}
     for p in _facts_candidates(data):
         try:
@@ -108,7 +109,7 @@ def _find_facts(data: ReportInput) -> tuple[dict[str, tuple[Path, bytes, dict]],
             mismatched[asset_id] = (f"{p} has changed since the run (sha256 {_sha(raw)[:12]}..., the results "
                                     f"recorded {expected[:12]}...)")
             continue
-        found[asset_id] = (p, raw, doc)
+        found[asset_id] = (p, raw, doc.get("evidence") or [])
         mismatched.pop(asset_id, None)
     reasons = {a: mismatched.get(a, "no facts document found (give the facts directory of the run)")
                for a in wanted if a not in found}
@@ -138,20 +139,20 @@ def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
     files: dict[str, bytes] = {}
     not_included: list[dict] = []
 
-    files["results.json"] = (indented_json(results) + "\n").encode()
+    files["results.json"] = indented_json(results, end="\n").encode()
     if data.assessment is not None:
-        files["assessment.json"] = (indented_json(data.assessment) + "\n").encode()
+        files["assessment.json"] = indented_json(data.assessment, end="\n").encode()
     found, reasons = _find_facts(data)
     for asset_id, reason in sorted(reasons.items()):
         not_included.append({"asset_id": asset_id, "file": "facts document", "reason": reason})
     dirs: dict[str, str] = {}
-    for asset_id, (path, raw, doc) in sorted(found.items()):
+    for asset_id, (path, raw, evidence) in sorted(found.items()):
         name = f"facts/{path.name}"
         if name in files:
             name = f"facts/{hashlib.sha256(asset_id.encode()).hexdigest()[:8]}-{path.name}"
         files[name] = raw
         base = dirs.get(str(path.parent)) or dirs.setdefault(str(path.parent), os.path.realpath(path.parent))
-        for ev in doc.get("evidence") or []:
+        for ev in evidence:
             if not ev.get("path"):
                 continue   # hashed, not kept on disk (nothing to pack)
             rel = _safe_relative(ev["path"])
@@ -176,7 +177,7 @@ def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
                 "files": {name: {"sha256": _sha(blob), "size": len(blob)} for name, blob in sorted(files.items())},
                 "not_included": not_included}
     manifest["digest"] = manifest_digest(manifest)
-    files[MANIFEST] = (indented_json(manifest) + "\n").encode()
+    files[MANIFEST] = indented_json(manifest, end="\n").encode()
     return manifest, files
 
 

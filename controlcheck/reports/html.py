@@ -589,11 +589,15 @@ def page(title: str, body: list[str], css: str = CSS, script: str | None = SCRIP
         script_src = f"'sha256-{script_hash}'"
     csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {script_src}; "
            "base-uri 'none'; form-action 'none'")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    head = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{e(title)}</title><style>{css}</style></head>\n<body>\n"
-            + "\n".join(body) + (f"\n<script>{script}</script>" if script else "") + "\n</body></html>\n")
+            f"<title>{e(title)}</title><style>{css}</style></head>\n<body>\n")
+    parts = [head]
+    for i, section in enumerate(body):   # one join: a fleet's page is 13 MB, each + copied it
+        parts += ("\n", section) if i else (section,)
+    parts.append((f"\n<script>{script}</script>" if script else "") + "\n</body></html>\n")
+    return "".join(parts)
 
 
 class HtmlReport(ReportFormat):

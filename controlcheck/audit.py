@@ -24,10 +24,10 @@ from typing import Callable, Iterator
 from .checks import load_facts, load_policies, load_waivers, run_check
 from .engines import engine_options, make_engine
 from .errors import ControlcheckError, EnvironmentStopped
-from .files import write_atomic
+from .files import write_atomic, write_atomic_stream
 from .inventory import Asset, load_inventory
 from .reports import ReportInput, format_names, get_format
-from .reports.parallel import render_each, start_renderers, stop_renderers
+from .reports.parallel import Streamed, render_each, start_renderers, stop_renderers
 from .risk import assess, load_register, treatment_plans
 from .risk.age import ages_from_store
 from .risk.register import builtin_control_ids
@@ -226,7 +226,10 @@ def write_reports(out_dir: Path, names: list[str], data: ReportInput, renderers:
     with contextlib.closing(render_each(names, data, renderers=renderers)) as reports:
         for name, content in reports:      # each written as it comes, then let go
             path = out_dir / get_format(name).file_name
-            write_atomic(path, content)
+            if isinstance(content, Streamed):
+                write_atomic_stream(path, content.write)
+            else:
+                write_atomic(path, content)
             written[name] = path
             del content
     return {name: written[name] for name in names}

@@ -74,6 +74,8 @@ def _rendered_apart(monkeypatch, tmp_path, names: list[str]):
     for name, content in parallel.render_each(names, ReportInput(results, assessment, history, facts_dir=facts),
                                               workers=2):
         order.append(name)
+        if isinstance(content, parallel.Streamed):      # a report written into its file as it is made
+            content = content.text()
         yield name, content, serial[name]
     assert sorted(order) == sorted(names)
 

@@ -27,15 +27,16 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import logging
 import os
 import subprocess
 import sys
 import threading
-from typing import Iterator
+from typing import Iterator, TextIO
 
 from . import get_format
-from .base import ReportInput
+from .base import ReportFormat, ReportInput
 
 SEPARATE = ("pdf", "xlsx")      # rendered in their own process at fleet scale
 MIN_FINDINGS = 3000             # below this, starting a process costs more than it saves
@@ -135,17 +136,41 @@ def stop_renderers(renderers: dict[str, _Renderer]) -> None:
         renderer.stop()
 
 
+class Streamed:
+    """A text report that writes itself into a file as it is made (a format that overrides
+    ``ReportFormat.write``: the results JSON, JUnit), rather than being one string first."""
+
+    def __init__(self, report: ReportFormat, data: ReportInput):
+        self.report, self.data = report, data
+
+    def write(self, out: TextIO) -> None:
+        self.report.write(self.data, out)
+
+    def text(self) -> str:
+        buf = io.StringIO()
+        self.write(buf)
+        return buf.getvalue()
+
+
+def _here(name: str, data: ReportInput) -> str | bytes | Streamed:
+    report = get_format(name)
+    if type(report).write is not ReportFormat.write:
+        return Streamed(report, data)
+    return report.render(data)
+
+
 def render_each(names: list[str], data: ReportInput, workers: int | None = None,
-                renderers: dict[str, _Renderer] | None = None) -> Iterator[tuple[str, str | bytes]]:
-    """(name, report) for every format of ``names``, each as soon as it is rendered: the
-    PDF and the workbook by ``renderers`` (default: ``start_renderers``, which may start
-    none), every other format here. The renderers are ended when it ends."""
+                renderers: dict[str, _Renderer] | None = None) -> Iterator[tuple[str, str | bytes | Streamed]]:
+    """(name, report) for every format of ``names``, each as soon as it is rendered (a
+    ``Streamed`` report when written into its file as it is made): the PDF and the workbook
+    by ``renderers`` (default: ``start_renderers``, which may start none), every other
+    format here. The renderers are ended when it ends."""
     if renderers is None:
         renderers = start_renderers(names, len(data.results.get("findings") or []), workers)
     renderers = dict(renderers)
     if not renderers:
         for name in names:
-            yield name, get_format(name).render(data)
+            yield name, _here(name, data)
         return
     try:
         with _collector_paused():
@@ -160,7 +185,7 @@ def render_each(names: list[str], data: ReportInput, workers: int | None = None,
             # in memory now; written, they are let go (evidence.build_bundle)
             here = sorted((n for n in names if n not in renderers), key=lambda n: n != "evidence")
             for name in here:
-                yield name, get_format(name).render(data)
+                yield name, _here(name, data)
             for kind, renderer in renderers.items():
                 output = renderer.result()
                 if output is None:
@@ -174,5 +199,6 @@ def render_each(names: list[str], data: ReportInput, workers: int | None = None,
 
 def render_all(names: list[str], data: ReportInput, workers: int | None = None) -> dict[str, str | bytes]:
     """Every format of ``names`` rendered from ``data``, by name, in the order of ``names``."""
-    done = dict(render_each(names, data, workers))
+    done = {name: content.text() if isinstance(content, Streamed) else content
+            for name, content in render_each(names, data, workers)}
     return {name: done[name] for name in names}

@@ -84,6 +84,7 @@ class StageClock:
         def timed_format(name: str):
             fmt = get_format(name)
             fmt.render = self.wrap(name, fmt.render, into=self.formats)
+            fmt.write = self.wrap(name, fmt.write, into=self.formats)     # the streamed ones
             return fmt
         audit_module.get_format = timed_format
         parallel.get_format = timed_format      # the formats rendered in this process (the rest: separate)

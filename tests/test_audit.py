@@ -14,6 +14,7 @@ import pytest
 
 from clihelp import run_cli
 from helpers import FIXTURES, REPO
+from controlcheck.checks import load_facts
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
 from controlcheck.store import RunStore
@@ -42,6 +43,8 @@ def test_audit_twice_gives_history_trend_and_diff(lab, tmp_path):
     assert (out / "results.json").exists() and (out / "results.xml").exists()
     assert sorted(p.name for p in (out / "runs" / "1" / "facts").glob("*.json")) == \
         ["fw-lab-02.json", "rtr-branch-07.json", "rtr-hq-01.json"]
+    # the audit does not validate its own collectors' documents again: they must hold to the schema
+    assert len(load_facts(out / "runs" / "1" / "facts", validate=True)) == 3
     assert list((out / "treatment").glob("*.md")), "risks at High or above must produce treatment requests"
 
     code, stdout, err = run_cli("audit", "-i", str(lab["inventory"]), "--out", str(out), "--format", "json")

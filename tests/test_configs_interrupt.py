@@ -41,8 +41,10 @@ def test_ctrl_c_during_parallel_parsing_leaves_no_worker_and_no_traceback(tmp_pa
     configs = tmp_path / "configs"
     configs.mkdir()
     text = CONFIG.read_text()
-    for i in range(600):
-        (configs / f"sw-{i:03d}.cfg").write_text(text)
+    # enough work that the interrupt lands while the workers parse: 600 of these configs
+    # now parse in about a second, and a check that ends first exits 1, not 130
+    for i in range(4000):
+        (configs / f"sw-{i:04d}.cfg").write_text(text)
     for attempt in range(3):
         proc = subprocess.Popen(   # noqa: S603 - fixed argument list
             [sys.executable, "-m", "controlcheck", "check", "--configs", str(configs), "--jobs", "2",

@@ -87,3 +87,118 @@ def test_markdown_summary_is_inert():
     assert "Compliance Adherence Index: 50.8" in text
     assert "<img" not in text and "&lt;img" in text and "\\| " in text
     assert "RISK-TEL-01" in text and "... and 113 more" in text
+
+
+# --- our workbook writer held to openpyxl ------------------------------------------------
+# openpyxl wrote the workbook until the report stage had to fit in 5 s at 1,000 assets
+# (issue 16); it is now the reader, and the writer below is the oracle the cells are held to.
+
+DEVICE_TEXTS = ["  leading and trailing spaces  ", "tab\tand\nline feed", "carriage\r\nreturn", "a & b < c > d \"q\" 'a'",
+                "unicode: æøå ✓ 日本", "=1+1", "+41 22", "-5", "@SUM(A1)", "#REF!", "TRUE", "0042", "1e5", "\x1b[0m",
+                "x" * 33_000, "]]>", "</t></is></c>"]
+
+
+def _openpyxl_workbook(sheets: list[dict]) -> bytes:
+    """The same sheets written with openpyxl's own API, by the rules the workbook follows:
+    text cut at 32,000 characters without the control characters XML refuses, always text;
+    empty values no cell; wide columns wrapped; rating values in their legend colour."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from controlcheck.reports.xlsx import _ILLEGAL_RE, _WIDTHS
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet["title"])
+        headers = sheet["headers"]
+        for i, h in enumerate(headers, start=1):
+            cell = ws.cell(row=1, column=i, value=h)
+            cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
+            ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(h, max(12, len(h) + 2))
+        for r, row in enumerate(sheet["rows"], start=2):
+            for i, value in enumerate(row, start=1):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, str):
+                    value = _ILLEGAL_RE.sub("", value)[:32000]
+                cell = ws.cell(row=r, column=i)
+                cell.value = value
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                header = headers[i - 1]
+                colour = sheet["colours"].get(header, {}).get(value) if isinstance(value, str) else None
+                if colour:
+                    cell.font = Font(bold=True, color="FFFFFF")
+                    cell.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
+                elif _WIDTHS.get(header, 0) >= 40:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{ws.max_row}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _what_a_reader_sees(content: bytes) -> dict:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(content))
+    out = {}
+    for ws in wb:
+        cells = [[(c.coordinate, c.value, c.data_type, bool(c.font.b),
+                   (c.font.color.rgb[-6:].upper() if c.font.color is not None and isinstance(c.font.color.rgb, str)
+                    else None),
+                   c.fill.fgColor.rgb[-6:].upper() if c.fill.fill_type == "solid" else None,
+                   bool(c.alignment.wrap_text), c.alignment.vertical)
+                  for c in row if c.value is not None] for row in ws.iter_rows()]
+        widths = {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth}
+        out[ws.title] = {"cells": cells, "frozen": ws.freeze_panes, "filter": ws.auto_filter.ref, "widths": widths,
+                         "max_row": ws.max_row}
+    return out
+
+
+def test_the_workbook_reads_back_as_openpyxl_would_have_written_it():
+    from controlcheck.reports.xlsx import workbook_sheets, write_workbook
+
+    data = _input()
+    for i, text in enumerate(DEVICE_TEXTS):
+        data.results["findings"][i + 1]["message"] = text
+    data.results["findings"][20]["evidence"] = []                # an empty evidence column: no cell
+    sheets = [dict(s, rows=list(s["rows"])) for s in workbook_sheets(data)]
+    ours, theirs = _what_a_reader_sees(write_workbook(sheets)), _what_a_reader_sees(_openpyxl_workbook(sheets))
+    assert list(ours) == list(theirs) == ["Findings", "Controls", "Risks", "CAI", "Trend"]
+    for title in ours:
+        assert ours[title] == theirs[title], title
+    messages = {c[1] for row in ours["Findings"]["cells"] for c in row if c[0].startswith("K")}
+    assert {"  leading and trailing spaces  ", "carriage\r\nreturn", "</t></is></c>", "[0m"} <= messages
+    assert ours["Risks"]["cells"][1][0][0] == "A2"
+    assert any(c[5] for row in ours["Risks"]["cells"] for c in row)          # rating colours came through
+
+
+def test_the_workbook_is_a_package_excel_opens(tmp_path):
+    """The parts and relationships ECMA-376 asks of a workbook, each well-formed XML, and a
+    device's lone surrogate (valid JSON, not UTF-8) written as a replacement character."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    from controlcheck.reports.xlsx import workbook_lines, write_workbook_lines
+
+    data = _input()
+    data.results["findings"][1]["message"] = "half a pair \ud800 here"
+    content = write_workbook_lines(workbook_lines(data))
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        names = zf.namelist()
+        for name in names:
+            ElementTree.fromstring(zf.read(name))
+        types = zf.read("[Content_Types].xml").decode()
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+    assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/styles.xml"} <= set(names)
+    sheets = sorted(n for n in names if n.startswith("xl/worksheets/"))
+    assert len(sheets) == 5
+    for name in sheets:
+        assert f'PartName="/{name}"' in types and f'Target="{name[3:]}"' in rels
+    from openpyxl import load_workbook
+    messages = [r[10] for r in load_workbook(io.BytesIO(content))["Findings"].iter_rows(min_row=2, values_only=True)]
+    assert "half a pair ? here" in messages

@@ -1,8 +1,8 @@
 """One report rendered in a process of its own: ``python -m controlcheck.reports.renderer
 KIND PARENT_PID`` (``reports.parallel`` starts it).
 
-It imports the library of ``KIND`` at once (WeasyPrint for ``pdf``, openpyxl for ``xlsx``)
-while the parent prepares its input, reads that input from stdin (``pdf``: the HTML of
+It imports what ``KIND`` needs at once (WeasyPrint for ``pdf``, the workbook writer for
+``xlsx``) while the parent prepares its input, reads that input from stdin (``pdf``: the HTML of
 ``pdf.build_document``; ``xlsx``: the JSON lines of ``xlsx.workbook_lines``), writes the
 rendered bytes to stdout and exits 0; on failure it exits 1 with the error on stderr and
 the parent renders the report itself. Like a forked worker it leaves Ctrl-C to its parent
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     if kind == "pdf":
         import weasyprint  # noqa: F401  (while the parent builds the HTML)
     elif kind == "xlsx":
-        import openpyxl  # noqa: F401
+        from . import xlsx  # noqa: F401
     else:
         raise SystemExit(f"unknown report kind {kind!r} (known: {', '.join(KINDS)})")
     out = sys.stdout.buffer

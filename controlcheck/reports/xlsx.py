@@ -1,137 +1,224 @@
-"""An Excel workbook for auditors (openpyxl): sheets Findings, Controls (with framework
+"""An Excel workbook for auditors: sheets Findings, Controls (with framework
 references), Risks and CAI (by breakdown). Every sheet has a frozen, bold header row and an
 autofilter. Text cells are written as text (``=...`` from a device never becomes a formula)."""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
+import math
 import re
-from typing import TYPE_CHECKING, Iterable, Iterator
+import zipfile
+from typing import Iterable, Iterator
 
 from ._shared import frameworks_text
 from .base import ReportFormat, ReportInput
 from .csv_report import COLUMNS as FINDING_COLUMNS
 from .csv_report import finding_rows
 
-if TYPE_CHECKING:
-    from openpyxl import Workbook
-
-_ILLEGAL = {c: None for c in range(0x20) if c not in (0x9, 0xA, 0xD)}
-_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")     # not allowed in XML 1.0
 _WIDTHS = {"message": 70, "evidence": 60, "remediation": 50, "title": 40, "frameworks": 40, "description": 60,
            "statement": 60, "failing assets": 40}
+_CELL_LIMIT = 32000             # Excel's cell limit is 32,767 characters
+_ROWS_PER_WRITE = 1000
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument"
+
+# cell styles (cellXfs): 0 plain, 1 header (bold on grey), 2 wrapped text at the top, then
+# one per rating colour (white bold on the legend's colour), numbered as they are first used
+_HEADER, _WRAP, _FIRST_RATING = 1, 2, 3
+
+
+def _text(value: str) -> str:
+    """``value`` as the text of an XML element: control characters XML refuses left out,
+    cut at Excel's cell limit."""
+    if _ILLEGAL_RE.search(value):       # rare: translate only then
+        value = _ILLEGAL_RE.sub("", value)
+    if len(value) > _CELL_LIMIT:
+        value = value[:_CELL_LIMIT]
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "\r" in value:                   # a bare CR would be read back as a line feed
+        value = value.replace("\r", "&#13;")
+    return value
+
+
+def _attr(value: str) -> str:
+    return _text(value).replace('"', "&quot;")
+
+
+def _column_letters(n: int) -> list[str]:
+    letters = []
+    for i in range(1, n + 1):
+        name = ""
+        while i:
+            i, rest = divmod(i - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+class _Workbook:
+    """An XLSX file written sheet by sheet, row by row, straight into its zip (constant
+    memory, linear time): SpreadsheetML as ECMA-376 defines it, the same cells, styles,
+    frozen header rows and autofilters openpyxl's write-only workbook wrote.
+
+    openpyxl cost about 8 us per cell (a Cell object, its value checked and an lxml
+    element made for each): 275,000 cells, 3.5-5.5 s at 1,000 assets, most of the report
+    stage. Here a row is one formatted string, about 1 us per cell. openpyxl stays the
+    reader the tests hold this writer to (tests/test_report_tables.py).
+
+    Strings are always inline string cells, so text from a device (``=HYPERLINK(...)``,
+    ``#N/A``) is never a formula or an error value; numbers and booleans are typed cells;
+    None and empty strings are no cell at all, as in a sheet typed by hand."""
+
+    def __init__(self) -> None:
+        self.buf = io.BytesIO()
+        self.zip = zipfile.ZipFile(self.buf, "w", compression=zipfile.ZIP_DEFLATED)
+        self.sheets: list[tuple[str, str]] = []      # (title, autofilter range)
+        self.ratings: dict[str, int] = {}            # colour -> cell style
+
+    def rating_style(self, colour: str) -> int:
+        style = self.ratings.get(colour)
+        if style is None:
+            style = self.ratings[colour] = _FIRST_RATING + len(self.ratings)
+        return style
+
+    def sheet(self, title: str, headers: list[str], colours: dict[str, dict]) -> _SheetWriter:
+        return _SheetWriter(self, title, headers, colours)
+
+    def close(self) -> bytes:
+        n = len(self.sheets)
+        write = self.zip.writestr
+        sheets = "".join(f'<sheet name="{_attr(title)}" sheetId="{i}" r:id="rId{i}"/>'
+                         for i, (title, _) in enumerate(self.sheets, start=1))
+        filters = "".join(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+                          f"'{_text(title.replace(chr(39), chr(39) * 2))}'!{ref}</definedName>"
+                          for i, (title, ref) in enumerate(self.sheets))
+        write("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><bookViews><workbookView/></bookViews>'
+              f'<sheets>{sheets}</sheets>' + (f"<definedNames>{filters}</definedNames>" if filters else "")
+              + "</workbook>")
+        rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                       for i in range(1, n + 1))
+        write("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              f'<Relationships xmlns="{_PKG_REL}">{rels}<Relationship Id="rId{n + 1}" Type="{_REL}/styles" '
+              f'Target="styles.xml"/></Relationships>')
+        write("xl/styles.xml", self._styles())
+        write("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" Type="{_REL}/officeDocument" '
+              f'Target="xl/workbook.xml"/></Relationships>')
+        overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.spreadsheetml.'
+                            f'worksheet+xml"/>' for i in range(1, n + 1))
+        write("[Content_Types].xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+              f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+              f'<Default Extension="xml" ContentType="application/xml"/>'
+              f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.spreadsheetml.sheet.main+xml"/>'
+              f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.spreadsheetml.styles+xml"/>'
+              f'{overrides}</Types>')
+        self.zip.close()
+        return self.buf.getvalue()
+
+    def _styles(self) -> str:
+        fills = "".join(f'<fill><patternFill patternType="solid"><fgColor rgb="FF{_attr(c.lstrip("#").upper())}"/>'
+                        f'</patternFill></fill>' for c in self.ratings)
+        ratings = "".join(f'<xf numFmtId="0" fontId="2" fillId="{3 + i}" borderId="0" xfId="0" applyFont="1" '
+                          f'applyFill="1"/>' for i in range(len(self.ratings)))
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_MAIN}">'
+                '<fonts count="3"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+                '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+                '<font><b/><sz val="11"/><color rgb="FFFFFFFF"/><name val="Calibri"/><family val="2"/></font></fonts>'
+                f'<fills count="{3 + len(self.ratings)}"><fill><patternFill patternType="none"/></fill>'
+                '<fill><patternFill patternType="gray125"/></fill>'
+                f'<fill><patternFill patternType="solid"><fgColor rgb="FFDDDDDD"/></patternFill></fill>{fills}</fills>'
+                '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                f'<cellXfs count="{_FIRST_RATING + len(self.ratings)}">'
+                '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+                '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+                '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+                f'<alignment vertical="top" wrapText="1"/></xf>{ratings}</cellXfs>'
+                '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 
 class _SheetWriter:
-    """A write-only sheet (constant memory, linear time): frozen header row, autofilter over
-    every row, wide text columns wrapped, rating columns (``colours``: header -> value ->
-    colour) in the legend's colours.
+    """One sheet of a ``_Workbook``: frozen header row, autofilter over every row, wide
+    text columns wrapped, rating columns (``colours``: header -> value -> colour) in the
+    legend's colours. Rows are written as they are appended, a thousand at a time."""
 
-    Each style is registered with the workbook once, and one cell per column and style
-    wears it, given each row's value: openpyxl writes a row's cells as they are appended.
-    Building a cell per styled value (and formatting its repr into a caught ValueError) was
-    a quarter of the Findings sheet's time at 1,000 assets. An empty string is no cell at
-    all, as in a sheet typed by hand."""
-
-    def __init__(self, wb: Workbook, title: str, headers: list[str], colours: dict[str, dict]):
-        from openpyxl.cell.cell import Cell
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
-
-        self.ws = ws = wb.create_sheet(title)
-        self.headers = headers
-        self.header_style = self._style(font=Font(bold=True), fill=PatternFill("solid", fgColor="DDDDDD"))
-        self.wrap_style = self._style(alignment=Alignment(wrap_text=True, vertical="top"))
-        self.rating_styles: dict[str, object] = {}
-        self.cells: dict[tuple[int, object], Cell] = {}       # (column, style) -> the cell that wears it
-        for i, h in enumerate(headers, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(h, max(12, len(h) + 2))
-        ws.freeze_panes = "A2"        # must be set before the first row of a write-only sheet
-        ws.append([Cell(ws, row=1, column=1, value=h, style_array=self.header_style) for h in headers])
-        self.wrap_cols = {i for i, h in enumerate(headers) if _WIDTHS.get(h, 0) >= 40}
-        self.colour_cols = {i: colours[h] for i, h in enumerate(headers) if h in colours}
-        self.styled_cols = self.wrap_cols | set(self.colour_cols)
+    def __init__(self, book: _Workbook, title: str, headers: list[str], colours: dict[str, dict]):
+        self.book, self.title, self.headers = book, title, headers
+        book.sheets.append((title, ""))
+        self.index = len(book.sheets)
+        width = max(len(headers), 1)
+        self.letters = _column_letters(width)
+        wrap = {i for i, h in enumerate(headers) if _WIDTHS.get(h, 0) >= 40}
+        # per column: the style every value wears there, and the colour of each rating value
+        self.styles = [f' s="{_WRAP}"' if i in wrap else "" for i in range(width)]
+        self.colours = {i: colours[h] for i, h in enumerate(headers) if h in colours}
+        self.stream = book.zip.open(f"xl/worksheets/sheet{self.index}.xml", "w")
+        cols = "".join(f'<col min="{i}" max="{i}" width="{_WIDTHS.get(h, max(12, len(h) + 2))}" customWidth="1"/>'
+                       for i, h in enumerate(headers, start=1))
+        self.stream.write((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" '
+                           f'xmlns:r="{_REL}"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" '
+                           f'topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
+                           f'activeCell="A2" sqref="A2"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+                           + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>").encode())
         self.rows = 1
-
-    def _style(self, **style) -> object:
-        from openpyxl.cell.cell import Cell
-
-        cell = Cell(self.ws)
-        for name, value in style.items():
-            setattr(cell, name, value)
-        return cell._style
+        self.pending = ['<row r="1">' + "".join(
+            f'<c r="{self.letters[i]}1" s="{_HEADER}" t="inlineStr"><is><t>{_text(h)}</t></is></c>'
+            for i, h in enumerate(headers)) + "</row>"]
 
     def append(self, row: list) -> None:
-        out = []
-        add = out.append
-        styled_cols = self.styled_cols
-        for i, value in enumerate(row):
-            if isinstance(value, str):
-                if not value:
-                    value = None
-                else:
-                    if _ILLEGAL_RE.search(value):      # rare: translate only then (it looks up every character)
-                        value = value.translate(_ILLEGAL)
-                    if len(value) > 32000:             # Excel's cell limit is 32,767 characters
-                        value = value[:32000]
-                    if i not in styled_cols and value[0] != "=":
-                        add(value)                     # a plain value: openpyxl makes the cell itself
-                        continue
-            elif i not in styled_cols:
-                add(value)
-                continue
-            add(self._cell(i, value))
-        self.ws.append(out)
         self.rows += 1
+        r = str(self.rows)
+        letters, styles, colours = self.letters, self.styles, self.colours
+        cells = []
+        add = cells.append
+        for i, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            style = styles[i] if i < len(styles) else ""
+            if colours and i in colours and type(value) is str:
+                colour = colours[i].get(value)
+                if colour:
+                    style = f' s="{self.book.rating_style(colour)}"'
+            ref = letters[i] if i < len(letters) else _column_letters(i + 1)[-1]
+            if type(value) is str:
+                text = _text(value)
+                if not text:                    # nothing but characters XML refuses
+                    continue
+                space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+                add(f'<c r="{ref}{r}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            elif value is True or value is False:
+                add(f'<c r="{ref}{r}"{style} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int):
+                add(f'<c r="{ref}{r}"{style}><v>{int(value)}</v></c>')
+            elif isinstance(value, float) and math.isfinite(value):
+                add(f'<c r="{ref}{r}"{style}><v>{float(value)!r}</v></c>')
+            else:                               # not a number Excel can hold: its text
+                text = _text(str(value))
+                add(f'<c r="{ref}{r}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
+        self.pending.append(f'<row r="{r}">{"".join(cells)}</row>')
+        if len(self.pending) >= _ROWS_PER_WRITE:
+            self._flush()
 
-    def _cell(self, i: int, value: object):
-        """The cell of column ``i`` in the style ``value`` wears there, holding ``value``, or
-        ``value`` itself when it wears none and is no formula-looking text."""
-        from openpyxl.cell.cell import TYPE_STRING
-        from openpyxl.styles import Font, PatternFill
-
-        style = self.wrap_style if i in self.wrap_cols else None
-        colour = self.colour_cols[i].get(value) if i in self.colour_cols and isinstance(value, str) else None
-        if colour:
-            if colour not in self.rating_styles:
-                self.rating_styles[colour] = self._style(fill=PatternFill("solid", fgColor=colour.lstrip("#")),
-                                                         font=Font(color="FFFFFF", bold=True))
-            style = self.rating_styles[colour]
-        if style is None and not (isinstance(value, str) and value[:1] == "="):
-            return value
-        cell = self.cells.get((i, style))
-        if cell is None:
-            cell = self.cells[(i, style)] = _styled_cell(self.ws, style)
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = TYPE_STRING   # never a formula, whatever the text starts with
-        return cell
+    def _flush(self) -> None:
+        # a device's lone surrogate (from JSON) cannot be UTF-8: it becomes "?"
+        self.stream.write("".join(self.pending).encode("utf-8", "replace"))
+        self.pending = []
 
     def close(self) -> None:
-        from openpyxl.utils import get_column_letter
-
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.headers))}{self.rows}"
-
-
-def _styled_cell(ws, style):
-    return _styled_cell_class()(ws, row=1, column=1, style_array=style)
-
-
-@functools.cache
-def _styled_cell_class() -> type:
-    from openpyxl.cell.cell import Cell
-
-    class StyledCell(Cell):
-        # openpyxl's append tries each value as a plain one first and formats the cell's repr
-        # into the ValueError it then catches: keep that repr short
-        __slots__ = ()
-
-        def __repr__(self) -> str:
-            return "<styled cell>"
-
-    return StyledCell
+        self._flush()
+        last = self.letters[-1]
+        ref = f"A1:{last}{self.rows}"
+        self.book.sheets[self.index - 1] = (self.title, f"$A$1:${last}${self.rows}")
+        self.stream.write(f'</sheetData><autoFilter ref="{ref}"/><pageMargins left="0.75" right="0.75" top="1" '
+                          f'bottom="1" header="0.5" footer="0.5"/></worksheet>'.encode())
+        self.stream.close()
 
 
 def _sheet(title: str, headers: list[str], rows: Iterable[list], colours: dict[str, dict] | None = None) -> dict:
@@ -223,23 +310,15 @@ def _age_sheets(ages: dict) -> list[dict]:
                                    "first seen failing", "age days", "fixed in run", "days to remediate"], items)]
 
 
-def _saved(wb: Workbook) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def write_workbook(sheets: Iterable[dict]) -> bytes:
     """The XLSX file of ``workbook_sheets``."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
+    book = _Workbook()
     for sheet in sheets:
-        writer = _SheetWriter(wb, sheet["title"], sheet["headers"], sheet["colours"])
+        writer = book.sheet(sheet["title"], sheet["headers"], sheet["colours"])
         for row in sheet["rows"]:
             writer.append(row)
         writer.close()
-    return _saved(wb)
+    return book.close()
 
 
 _LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -247,7 +326,10 @@ _LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def _line(value: object) -> bytes:
     # ensure_ascii=False escapes only the newline among line breaks: one value per line
-    return _LINE.encode(value).encode() + b"\n"
+    try:
+        return _LINE.encode(value).encode() + b"\n"
+    except UnicodeEncodeError:      # a lone surrogate from a device: escaped, it is still JSON
+        return json.dumps(value, separators=(",", ":")).encode() + b"\n"
 
 
 def workbook_lines(data: ReportInput) -> Iterator[bytes]:
@@ -262,23 +344,21 @@ def workbook_lines(data: ReportInput) -> Iterator[bytes]:
 
 def write_workbook_lines(lines: Iterable[bytes]) -> bytes:
     """The XLSX file of ``workbook_lines``, written row by row as the lines are read."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
+    book = _Workbook()
     writer = None
     for line in lines:
         item = json.loads(line)
         if isinstance(item, dict):
             if writer is not None:
                 writer.close()
-            writer = _SheetWriter(wb, item["title"], item["headers"], item["colours"])
+            writer = book.sheet(item["title"], item["headers"], item["colours"])
         elif writer is None:
             raise ValueError("a row before any sheet")
         else:
             writer.append(item)
     if writer is not None:
         writer.close()
-    return _saved(wb)
+    return book.close()
 
 
 class XlsxReport(ReportFormat):

@@ -617,6 +617,22 @@ class RunStore:
         return out
 
     @_database_errors
+    def finding_states(self, run: int | str = "latest") -> dict:
+        """What finding age reads of one run (``risk.age.finding_ages``), from the findings
+        and assets tables: ``findings`` ``[{"asset_id", "control_id", "status", "severity"}]``
+        by asset and control, and ``assets`` ``[{"id", "owner"}]``. Decoding the run's whole
+        results document for these four columns took 0.55 s a run at 1,000 assets."""
+        run_id = self.resolve_run(run)
+        with self._engine.connect() as conn:
+            findings = conn.execute(sa.select(findings_t.c.asset_id, findings_t.c.control_id, findings_t.c.status,
+                                              findings_t.c.severity).where(findings_t.c.run_id == run_id)).all()
+            assets = conn.execute(sa.select(assets_t.c.asset_id, assets_t.c.owner)
+                                  .where(assets_t.c.run_id == run_id)).all()
+        return {"findings": [{"asset_id": a, "control_id": c, "status": s, "severity": v}
+                             for a, c, s, v in sorted(findings, key=lambda row: (row[0], row[1]))],
+                "assets": [{"id": a, "owner": o} for a, o in sorted(assets)]}
+
+    @_database_errors
     def report_data(self, run: int | str = "latest") -> dict:
         """What a report of a stored run needs, as plain data: ``results``, ``assessment``,
         ``history`` up to that run, and ``facts_dir`` (for the evidence bundle)."""

@@ -221,3 +221,31 @@ def test_cli_errors_are_one_line(tmp_path):
     assert code == 2 and "no complete run" in err
     code, _, err = run_cli("diff", "one", "2", "--db", str(db))
     assert code == 2 and "expected a run id" in err
+
+
+def test_finding_age_from_the_store_tables_is_the_age_of_the_stored_results(tmp_path):
+    """The store answers finding age from its findings and assets tables, not by decoding
+    each run's results: the same ages as the results documents themselves give."""
+    from controlcheck.risk.age import ages_from_store, finding_ages
+
+    results, assessment = library()
+    second, _ = _second_run(results)
+    third = json.loads(json.dumps(results))           # the first run's state again: what failed in run 2 is fixed
+    with RunStore(tmp_path / "controlcheck.db") as store:
+        ids = []
+        for doc in (results, second, third):
+            ids.append(store.begin_run("inv.yaml"))
+            store.finish_run(ids[-1], doc, assessment)
+        from_store = ages_from_store(store)
+        history = store.history()
+        first_two = ages_from_store(store, ids[1])
+    runs = [{"id": h["id"], "started_at": h["started_at"], "findings": doc["findings"], "assets": doc["assets"]}
+            for h, doc in zip(history, (results, second, third), strict=True)]
+    expected = finding_ages(runs)
+    assert from_store["fixed"], "the third run fixes what the second broke"
+    for key in ("failing", "fixed"):
+        order = sorted(expected[key], key=lambda f: (f.get("fixed_run", 0), f["asset_id"], f["control_id"]))
+        assert from_store[key] == order, key
+    assert {k: v for k, v in from_store.items() if k not in ("failing", "fixed")} == \
+        {k: v for k, v in expected.items() if k not in ("failing", "fixed")}
+    assert first_two["runs"] == 2 and first_two == finding_ages(runs[:2]) | {"fixed": first_two["fixed"]}

@@ -96,16 +96,13 @@ def finding_ages(runs: list[dict]) -> dict:
 
 
 def history_runs(store: Any, upto_run_id: int | None = None) -> Iterable[dict]:
-    """The complete runs of a history store (``RunStore`` or anything with its ``history()``
-    and ``get_run(id)``), oldest first, up to ``upto_run_id``, as ``finding_ages`` reads them."""
+    """The complete runs of a history store (``RunStore``, or anything with its
+    ``history()`` and ``finding_states(id)``), oldest first, up to ``upto_run_id``, as
+    ``finding_ages`` reads them."""
     for h in store.history():
         if upto_run_id is not None and h["id"] > upto_run_id:
             break
-        results = store.get_run(h["id"])["results"] or {}
-        yield {"id": h["id"], "started_at": h["started_at"],
-               "findings": [{"asset_id": f["asset_id"], "control_id": f["control_id"], "status": f["status"],
-                             "severity": f["severity"]} for f in results.get("findings") or []],
-               "assets": [{"id": a["id"], "owner": a.get("owner")} for a in results.get("assets") or []]}
+        yield {"id": h["id"], "started_at": h["started_at"], **store.finding_states(h["id"])}
 
 
 def ages_from_store(store: Any, upto_run_id: int | None = None) -> dict:

@@ -108,12 +108,12 @@ class StageClock:
                 self.reports_cpu = (time.process_time() - cpu, after.ru_utime + after.ru_stime
                                     - children.ru_utime - children.ru_stime)
 
-        def timed_send(renderer, payload):
-            self.renderers[renderer.kind] = [time.perf_counter() - self.reports_began]
-            send(renderer, payload)
+        def timed_send(renderer, payload, last=True):
+            self.renderers.setdefault(renderer.kind, []).append(time.perf_counter() - self.reports_began)
+            send(renderer, payload, last)
 
-        def timed_talk(renderer, payload):
-            talk(renderer, payload)
+        def timed_talk(renderer):
+            talk(renderer)
             self.renderers[renderer.kind].append(time.perf_counter() - self.reports_began)
         audit_module.write_reports = stage_started
         parallel._Renderer.send, parallel._Renderer._talk = timed_send, timed_talk
@@ -186,8 +186,9 @@ def main() -> None:
     if clock.renderers:
         print(f"  report stage CPU: {clock.reports_cpu[0]:.1f} s in this process (and its other threads), "
               f"{clock.reports_cpu[1]:.1f} s in the renderer processes (their imports before the stage included)")
-        print("  renderer processes: " + ", ".join(f"{kind} sent its input at {times[0]:.1f} s, done at "
-                                                  f"{times[-1]:.1f} s" for kind, times in clock.renderers.items()))
+        print("  renderer processes: " + ", ".join(
+            f"{kind} sent its input at {', '.join(f'{t:.1f}' for t in times[:-1])} s, done at {times[-1]:.1f} s"
+            for kind, times in clock.renderers.items()))
     print(f"  CPU of this process {own_cpu:.1f} s (workers not included)")
     print(f"peak memory (this process + collection workers + report renderers): {sampler.peak:.0f} MiB, "
           f"{sampler.peak / total:.2f} MiB per asset; at the peak (MiB): {breakdown(sampler.at_peak)}")

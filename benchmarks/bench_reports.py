@@ -42,7 +42,7 @@ from procmem import PeakSampler, breakdown, tree_pss_mib  # noqa: E402
 
 from controlcheck.audit import write_reports  # noqa: E402
 from controlcheck.checks import load_facts, load_policies, run_check  # noqa: E402
-from controlcheck.reports import ReportInput, format_names, get_format  # noqa: E402
+from controlcheck.reports import ReportInput, format_names, get_format, parallel  # noqa: E402
 from controlcheck.risk import assess, load_register  # noqa: E402
 from controlcheck.risk.age import ages_from_store, finding_ages  # noqa: E402
 from controlcheck.store import RunStore  # noqa: E402
@@ -107,6 +107,40 @@ def fresh(data: ReportInput) -> ReportInput:
                        settings=data.settings)
 
 
+class Timeline:
+    """When each report of ``audit.write_reports`` was done (in this process: started and
+    done), and when each renderer process was sent its input and answered."""
+
+    def __init__(self, start: float):
+        self.start, self.events = start, []
+
+    def __enter__(self) -> "Timeline":
+        self.saved = parallel._here, parallel._Renderer.send, parallel._Renderer._talk
+
+        def here(name, data):
+            began = time.perf_counter()
+            try:
+                return self.saved[0](name, data)
+            finally:
+                self.events.append(f"{name} {began - self.start:.1f}-{time.perf_counter() - self.start:.1f}")
+
+        def send(renderer, payload, last=True):
+            self.events.append(f"{renderer.kind} sent {time.perf_counter() - self.start:.1f}")
+            self.saved[1](renderer, payload, last)
+
+        def talk(renderer):
+            self.saved[2](renderer)
+            self.events.append(f"{renderer.kind} done {time.perf_counter() - self.start:.1f}")
+        parallel._here, parallel._Renderer.send, parallel._Renderer._talk = here, send, talk
+        return self
+
+    def __exit__(self, *exc) -> None:
+        parallel._here, parallel._Renderer.send, parallel._Renderer._talk = self.saved
+
+    def __str__(self) -> str:
+        return ", ".join(self.events)
+
+
 def bench(label: str, data: ReportInput, age_time: float, formats: list[str], keep: Path | None,
           profile: str | None) -> None:
     results = data.results
@@ -122,7 +156,8 @@ def bench(label: str, data: ReportInput, age_time: float, formats: list[str], ke
         out.mkdir(parents=True, exist_ok=True)
         sampler.phase = "stage"
         cpu, children, t = time.process_time(), os.times(), time.perf_counter()
-        write_reports(out, formats, fresh(data))
+        with Timeline(t) as timeline:
+            write_reports(out, formats, fresh(data))
         wall = time.perf_counter() - t + age_time
         own = time.process_time() - cpu + age_time
         after = os.times()
@@ -136,6 +171,7 @@ def bench(label: str, data: ReportInput, age_time: float, formats: list[str], ke
               f"above the {before:.0f} MiB held before it; {wall / floor if floor else float('nan'):.1f}x the floor "
               f"(json.dumps {floor:.2f} s)")
         print(f"  at the stage's peak (MiB): {breakdown(sampler.at_phase_peak.get('stage', {}))}")
+        print(f"  timeline (s from the stage's start): {timeline}")
         total = total_cpu = age_time
         for name in formats:
             sampler.phase = name

@@ -72,7 +72,15 @@ def test_the_pdf_holds_every_section_the_cai_every_assessed_risk_and_department(
     assert "not assessed: no asset of class mobile in this audit" in flat
     for department in {r["owner"] for r in data.assessment["risks"]}:
         assert department in flat
-    assert "Manifest digest: sha256:" in flat
+    # the cover cites the digest of the evidence bundle written beside the PDF, never the placeholder
+    from controlcheck.reports.evidence import bundle_manifest
+    from controlcheck.reports.pdf import DIGEST_PLACEHOLDER
+
+    cover = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(tmp_path / "report.pdf"), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    assert f"sha256:{bundle_manifest(data)['digest']}" in "".join(cover.split())
+    assert DIGEST_PLACEHOLDER not in "".join(text.split())
+    assert "--digest <the digest on the cover>" in flat
     assert 8 <= pages <= 40
 
     # every page renders, and every font is embedded
@@ -97,3 +105,19 @@ def test_the_page_count_follows_the_register_not_the_fleet(tmp_path):
     text, large = _read_back(get_format("pdf").render(_input(fleet)), tmp_path)
     assert large <= small + 10, (small, large)
     assert "1000 assets" in " ".join(text.split())
+
+
+@pytest.mark.slow       # three PDFs take seconds
+def test_the_cover_rendered_apart_gives_the_pdf_rendered_whole():
+    """The document is laid out with a placeholder digest while the evidence bundle is hashed,
+    and its cover replaced afterwards: byte for byte the PDF laid out with the digest in it."""
+    from controlcheck.reports.evidence import bundle_manifest
+    from controlcheck.reports.pdf import build_document
+    from controlcheck.reports.renderer import pdf_from_parts
+
+    data = _input(load_facts(FIXTURES / "library"))
+    data.results["run"]["id"] = "run-with-a-long-identifier-" + "x" * 40     # a cover line that wraps
+    apart = get_format("pdf").render(data)
+    whole = pdf_from_parts(build_document(data, digest=bundle_manifest(data)["digest"]))
+    assert apart == whole
+    assert pdf_from_parts(build_document(data)) != whole      # the placeholder is not the digest

@@ -3,9 +3,11 @@
 One rendering path with the HTML report: the document is HTML and CSS built from the
 sections of ``reports/html.py`` (heat maps and trend as SVG, the CAI breakdown, failing
 findings by severity x kind, finding age), plus the parts a signed document needs: a
-cover, an executive summary, scope and method, the prioritised risk register, the failing
+cover citing the evidence bundle's digest, an executive summary, scope and method, the prioritised risk register, the failing
 controls by severity and department, the treatment plan per department with target dates,
-and appendices (controls with framework references, waivers, the evidence bundle's digest).
+and appendices (controls with framework references, waivers, how to check the evidence
+bundle). The cover is rendered apart (``cover_document``), so the rest is laid out while
+the bundle is still being hashed (``reports.renderer``).
 
 Its length follows the register and the policy library, not the fleet: assets appear as
 counts by class, site and owner, and per-finding detail is left to the XLSX report and the
@@ -60,7 +62,7 @@ table.register{font-size:7.6pt;table-layout:fixed}table.register td{overflow-wra
 border-radius:2pt;margin-right:3pt;vertical-align:-1pt}
 svg{max-width:100%}td.hot{background:#fdecea;font-weight:700}
 a{color:inherit;text-decoration:none}
-code{font:8pt "DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
+code{font:8pt "DejaVu Sans Mono",monospace;overflow-wrap:anywhere}.cover code.digest{font-size:9pt}
 ul{margin:2pt 0 6pt;padding-left:14pt}
 """
 
@@ -70,7 +72,10 @@ def _rating_chip(score, rating: str, colour: str) -> str:
     return _chip(text, colour)
 
 
-def _cover(data: ReportInput, run: dict) -> str:
+DIGEST_PLACEHOLDER = "0" * 64      # as wide as any sha256 in the cover's monospaced font
+
+
+def _cover(data: ReportInput, run: dict, digest: str) -> str:
     results, assessment = data.results, data.assessment or {}
     org = data.settings.get("organisation") or run.get("organisation") or "Contact centre"
     started, finished, number = run_times(run, data.history)
@@ -85,6 +90,8 @@ def _cover(data: ReportInput, run: dict) -> str:
             ("Compliance Adherence Index", "n/a" if cai is None else f"{cai:.1f}"),
             ("Prepared by", f"controlcheck {(run.get('tool') or {}).get('version', __version__)}")]
     cells = "".join(f"<tr><td class='muted'>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in rows)
+    cells += (f"<tr><td class='muted'>Evidence bundle</td><td>manifest digest<br><code class='digest'>sha256:"
+              f"{e(digest)}</code></td></tr>")
     return (f'<section class="cover" id="cover"><div class="org">{e(org)}</div><h1 class="title">Hardware risk '
             f'assessment</h1><div class="muted">Risk register, control effectiveness, Compliance Adherence Index '
             f'and treatment plan</div><table>{cells}</table></section>')
@@ -322,7 +329,6 @@ def _appendices(data: ReportInput) -> str:
                      f'{e(w.get("line", ""))}</td></tr>' for w in expired[:MAX_LISTED])
     expired_html = (f'<table><thead><tr><th>control</th><th>expired on</th><th>where</th></tr></thead><tbody>{x_rows}'
                     f'</tbody></table>' if x_rows else "<p>No expired waiver.</p>")
-    digest = _evidence_digest(data)
     return (f'<section class="chapter" id="appendices"><h2>Appendix A. Controls and framework references</h2>'
             f'<table><thead><tr><th>control</th><th>title</th><th>severity</th><th>frameworks</th></tr></thead>'
             f'<tbody>{rows}</tbody></table></section>'
@@ -332,8 +338,8 @@ def _appendices(data: ReportInput) -> str:
             f'to the evidence bundle of this run (<code>evidence-bundle.zip</code>, written beside this report by '
             f'<code>controlcheck audit</code>, or <code>controlcheck report --format evidence</code>): the results, '
             f'the assessment, each asset\'s facts document and the raw device outputs, each with its sha256.</p>'
-            f'<p>Manifest digest: <code>sha256:{e(digest)}</code></p><p>Check it with <code>controlcheck verify '
-            f'evidence-bundle.zip --digest {e(digest)}</code>.</p></section>')
+            f'<p>Its manifest digest is on the cover. Check the bundle against it with <code>controlcheck verify '
+            f'evidence-bundle.zip --digest &lt;the digest on the cover&gt;</code>.</p></section>')
 
 
 def _evidence_digest(data: ReportInput) -> str:
@@ -342,21 +348,40 @@ def _evidence_digest(data: ReportInput) -> str:
     return bundle_manifest(data)["digest"]
 
 
-def build_document(data: ReportInput, today: dt.date | None = None) -> str:
-    """The PDF's HTML: cover, summary, scope and method, register, heat maps and CAI, failing
-    controls and finding age, treatment plan, appendices."""
-    from .html import page
-
+def _parts(data: ReportInput, today: dt.date | None) -> tuple[dict, dt.date]:
     if data.assessment is None:
         from ..errors import InputError
         raise InputError("the PDF report needs a risk assessment: use a stored run or --results")
     run = data.results.get("run") or {}
     started, finished, _ = run_times(run, data.history)
-    today = today or dt.date.fromisoformat((finished or started or dt.date.today().isoformat())[:10])
-    body = [_cover(data, run), _executive_summary(data, run), _scope_and_method(data),
+    return run, today or dt.date.fromisoformat((finished or started or dt.date.today().isoformat())[:10])
+
+
+def _title(run: dict) -> str:
+    return f"Hardware risk assessment, run {run.get('id', '')}"
+
+
+def build_document(data: ReportInput, today: dt.date | None = None, digest: str = DIGEST_PLACEHOLDER) -> str:
+    """The PDF's HTML: cover, summary, scope and method, register, heat maps and CAI, failing
+    controls and finding age, treatment plan, appendices. The cover cites the evidence
+    bundle's digest: by default a placeholder, which ``cover_document`` replaces (the
+    document is laid out while the bundle is hashed)."""
+    from .html import page
+
+    run, today = _parts(data, today)
+    body = [_cover(data, run, digest), _executive_summary(data, run), _scope_and_method(data),
             _risk_register(data.assessment), _heat_maps_and_cai(data.assessment), _failing_by_department(data),
             _treatment_plan(data.assessment, today), _appendices(data)]
-    return page(f"Hardware risk assessment, run {run.get('id', '')}", body, css=PDF_CSS, script=None)
+    return page(_title(run), body, css=PDF_CSS, script=None)
+
+
+def cover_document(data: ReportInput) -> str:
+    """The cover alone, citing the digest of the evidence bundle ``audit`` writes beside the
+    PDF (the bundle is hashed here): it replaces the placeholder cover of ``build_document``."""
+    from .html import page
+
+    run, _ = _parts(data, None)
+    return page(_title(run), [_cover(data, run, _evidence_digest(data))], css=PDF_CSS, script=None)
 
 
 class PdfReport(ReportFormat):
@@ -366,6 +391,6 @@ class PdfReport(ReportFormat):
     needs_run = True
 
     def render(self, data: ReportInput) -> bytes:
-        from .renderer import pdf_from_html
+        from .renderer import pdf_from_parts
 
-        return pdf_from_html(build_document(data))
+        return pdf_from_parts(build_document(data), cover_document(data))

@@ -60,6 +60,14 @@ def _column_letters(n: int) -> list[str]:
     return letters
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    # no clock in the file: the same findings give the same bytes
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
 class _Workbook:
     """An XLSX file written sheet by sheet, row by row, straight into its zip (constant
     memory, linear time): SpreadsheetML as ECMA-376 defines it, the same cells, styles,
@@ -91,7 +99,9 @@ class _Workbook:
 
     def close(self) -> bytes:
         n = len(self.sheets)
-        write = self.zip.writestr
+
+        def write(name: str, text: str) -> None:
+            self.zip.writestr(_entry(name), text)
         sheets = "".join(f'<sheet name="{_attr(title)}" sheetId="{i}" r:id="rId{i}"/>'
                          for i, (title, _) in enumerate(self.sheets, start=1))
         filters = "".join(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
@@ -159,7 +169,7 @@ class _SheetWriter:
         # per column: the style every value wears there, and the colour of each rating value
         self.styles = [f' s="{_WRAP}"' if i in wrap else "" for i in range(width)]
         self.colours = {i: colours[h] for i, h in enumerate(headers) if h in colours}
-        self.stream = book.zip.open(f"xl/worksheets/sheet{self.index}.xml", "w")
+        self.stream = book.zip.open(_entry(f"xl/worksheets/sheet{self.index}.xml"), "w")
         cols = "".join(f'<col min="{i}" max="{i}" width="{_WIDTHS.get(h, max(12, len(h) + 2))}" customWidth="1"/>'
                        for i, h in enumerate(headers, start=1))
         self.stream.write((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" '

@@ -28,6 +28,19 @@ def bundle(tmp_path, monkeypatch):
     return path
 
 
+def test_the_bundle_packs_the_results_json_written_beside_it(tmp_path):
+    facts = facts_with_evidence(tmp_path / "facts")
+    results, assessment = check_dir(facts)
+    data = ReportInput(results, assessment, facts_dir=facts)
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(get_format("evidence").render(data))
+    with zipfile.ZipFile(path) as zf:
+        packed = zf.read("results.json")
+    assert packed == get_format("json").render(ReportInput(results, assessment)).encode()
+    assert json.loads(packed)["assessment"] == assessment        # no assessment.json beside it any more
+    assert read_manifest(path)["files"]["results.json"]["size"] == len(packed)
+
+
 def _rewrite(src, dst, change=None, drop=None, add=None):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -51,8 +64,8 @@ def test_bundle_contents_and_verification(bundle):
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
         blob = b"".join(zf.read(n) for n in names)
-    assert {"manifest.json", "results.json", "assessment.json", "facts/fw-bad.json",
-            "facts/evidence/fw-bad/ev-001.txt"} <= names
+    assert {"manifest.json", "results.json", "facts/fw-bad.json", "facts/evidence/fw-bad/ev-001.txt"} <= names
+
     manifest = read_manifest(bundle)
     assert set(manifest["files"]) == names - {"manifest.json"}
     assert manifest["not_included"] == [] and manifest["digest"] == manifest_digest(manifest)

@@ -76,8 +76,16 @@ def test_oscal_validates_and_links_evidence(tmp_path):
     # device strings are data, and the document is the same every time (uuid5)
     assert HOSTILE in text
     assert get_format("oscal").render(data) == text
-    # the observations, encoded one by one and spliced in, make the same text as the whole document
+    # the observations, written as text and spliced in, make the same text as the whole document
     assert text == json.dumps(build_oscal(results, assessment), ensure_ascii=False, separators=(",", ":")) + "\n"
+    listed[0]["waiver"] = {"expires": "2027-01-31", "approver": "Ops «lead»", "justification": 'a "quoted"\nreason\x07'}
+    listed[1]["message"] = "non-ASCII ✓, a line separator \u2028 and a NUL \x00"
+    with_lines = next(f for f in listed if f.get("evidence"))
+    with_lines["evidence"][0]["lines"] = [f"  line {i}\t<x>  " for i in range(25)]
+    with_lines["evidence"][0]["id"] = 7                          # not a string: its text
+    text = get_format("oscal").render(ReportInput(results, assessment))
+    assert text == json.dumps(build_oscal(results, assessment), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert "Waived until 2027-01-31 by Ops «lead»" in text
     run_base = uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, "urn:controlcheck:oscal"), results["run"]["id"])
     assert ar["uuid"] == str(uuid.uuid5(run_base, "assessment-results"))
     asset_id, control_id = listed[0]["asset_id"], listed[0]["control_id"]

@@ -3,8 +3,9 @@
 Contents::
 
     manifest.json          sha256 and size of every other file, and the manifest's own digest
-    results.json           the results document (docs/results.md)
-    assessment.json        the risk assessment, when one was made
+    results.json           the results document (docs/results.md) with the risk assessment, when
+                           one was made, under ``assessment``: the very bytes of the
+                           results.json ``audit`` writes beside the bundle
     facts/<asset>.json     each asset's facts document, byte for byte as collected
     facts/evidence/...     the raw outputs the facts documents point at (``evidence[].path``,
                            relative to the facts directory, so the references still resolve)
@@ -35,6 +36,7 @@ from .. import __version__
 from ..errors import InputError
 from ._shared import indented_json, iso_z
 from .base import ReportFormat, ReportInput
+from .json_results import report_text
 
 FORMAT = "controlcheck-evidence-bundle"
 MANIFEST = "manifest.json"
@@ -139,9 +141,7 @@ def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
     files: dict[str, bytes] = {}
     not_included: list[dict] = []
 
-    files["results.json"] = indented_json(results, end="\n").encode()
-    if data.assessment is not None:
-        files["assessment.json"] = indented_json(data.assessment, end="\n").encode()
+    files["results.json"] = report_text(data).encode()      # the assessment in it, under "assessment"
     found, reasons = _find_facts(data)
     for asset_id, reason in sorted(reasons.items()):
         not_included.append({"asset_id": asset_id, "file": "facts document", "reason": reason})
@@ -188,12 +188,13 @@ def build_bundle(data: ReportInput) -> bytes:
     date_time = max(date_time, (1980, 1, 1, 0, 0, 0))
     _, files = bundle_contents(data)
     buf = io.BytesIO()
+    # level 1: 0.3 s less than the default at 1,000 assets (43 MB packed), 16 % larger
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in [MANIFEST, *sorted(n for n in files if n != MANIFEST)]:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, files[name])
+            zf.writestr(info, files[name], compresslevel=1)     # a ZipInfo does not take the archive's
     # packed: let the files go (a fleet's raw evidence, tens of MB); the manifest stays for the PDF
     data.cache.pop("evidence-files", None)
     return buf.getvalue()

@@ -14,13 +14,14 @@ from typing import Iterable, Iterator
 from ._shared import frameworks_text
 from .base import ReportFormat, ReportInput
 from .csv_report import COLUMNS as FINDING_COLUMNS
-from .csv_report import finding_rows
+from .csv_report import finding_table
 
 _ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")     # not allowed in XML 1.0
 _WIDTHS = {"message": 70, "evidence": 60, "remediation": 50, "title": 40, "frameworks": 40, "description": 60,
            "statement": 60, "failing assets": 40}
 _CELL_LIMIT = 32000             # Excel's cell limit is 32,767 characters
 _ROWS_PER_WRITE = 1000
+_KEPT_TAILS = 50_000            # cell texts kept per sheet (a fleet's messages never recur)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -35,7 +36,7 @@ _HEADER, _WRAP, _FIRST_RATING = 1, 2, 3
 def _text(value: str) -> str:
     """``value`` as the text of an XML element: control characters XML refuses left out,
     cut at Excel's cell limit."""
-    if _ILLEGAL_RE.search(value):       # rare: translate only then
+    if not value.isprintable() and _ILLEGAL_RE.search(value):      # rare: only then
         value = _ILLEGAL_RE.sub("", value)
     if len(value) > _CELL_LIMIT:
         value = value[:_CELL_LIMIT]
@@ -169,6 +170,7 @@ class _SheetWriter:
         # per column: the style every value wears there, and the colour of each rating value
         self.styles = [f' s="{_WRAP}"' if i in wrap else "" for i in range(width)]
         self.colours = {i: colours[h] for i, h in enumerate(headers) if h in colours}
+        self.tails: dict[tuple, str] = {}
         self.stream = book.zip.open(_entry(f"xl/worksheets/sheet{self.index}.xml"), "w")
         cols = "".join(f'<col min="{i}" max="{i}" width="{_WIDTHS.get(h, max(12, len(h) + 2))}" customWidth="1"/>'
                        for i, h in enumerate(headers, start=1))
@@ -185,36 +187,46 @@ class _SheetWriter:
     def append(self, row: list) -> None:
         self.rows += 1
         r = str(self.rows)
-        letters, styles, colours = self.letters, self.styles, self.colours
+        letters, tails = self.letters, self.tails
         cells = []
         add = cells.append
         for i, value in enumerate(row):
             if value is None or value == "":
                 continue
-            style = styles[i] if i < len(styles) else ""
-            if colours and i in colours and type(value) is str:
-                colour = colours[i].get(value)
-                if colour:
-                    style = f' s="{self.book.rating_style(colour)}"'
             ref = letters[i] if i < len(letters) else _column_letters(i + 1)[-1]
-            if type(value) is str:
-                text = _text(value)
-                if not text:                    # nothing but characters XML refuses
-                    continue
-                space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-                add(f'<c r="{ref}{r}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
-            elif value is True or value is False:
-                add(f'<c r="{ref}{r}"{style} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int):
-                add(f'<c r="{ref}{r}"{style}><v>{int(value)}</v></c>')
-            elif isinstance(value, float) and math.isfinite(value):
-                add(f'<c r="{ref}{r}"{style}><v>{float(value)!r}</v></c>')
-            else:                               # not a number Excel can hold: its text
-                text = _text(str(value))
-                add(f'<c r="{ref}{r}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
+            # most cells repeat a value of their column (a site, a control's title): what
+            # follows the cell's reference is made once per column and value
+            key = (i, value, type(value))
+            tail = tails.get(key)
+            if tail is None:
+                if len(tails) > _KEPT_TAILS:
+                    tails.clear()
+                tail = tails[key] = self._tail(i, value)
+            if tail:
+                add(f'<c r="{ref}{r}"{tail}')
         self.pending.append(f'<row r="{r}">{"".join(cells)}</row>')
         if len(self.pending) >= _ROWS_PER_WRITE:
             self._flush()
+
+    def _tail(self, i: int, value: object) -> str:
+        """What follows ``<c r="A1"`` in a cell of column ``i`` holding ``value``: its style,
+        type and value; empty for text with nothing XML can hold."""
+        style = self.styles[i] if i < len(self.styles) else ""
+        if i in self.colours and type(value) is str:
+            colour = self.colours[i].get(value)
+            if colour:
+                style = f' s="{self.book.rating_style(colour)}"'
+        if value is True or value is False:
+            return f'{style} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int):
+            return f'{style}><v>{int(value)}</v></c>'
+        if isinstance(value, float) and math.isfinite(value):
+            return f'{style}><v>{float(value)!r}</v></c>'
+        text = _text(value if isinstance(value, str) else str(value))     # not a number Excel holds: text
+        if not text:
+            return ""
+        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+        return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
     def _flush(self) -> None:
         # a device's lone surrogate (from JSON) cannot be UTF-8: it becomes "?"
@@ -239,7 +251,7 @@ def workbook_sheets(data: ReportInput) -> list[dict]:
     """The workbook as plain data: one ``{"title", "headers", "colours", "rows"}`` per sheet,
     the rows an iterable of lists of JSON values (the findings' rows made as they are read)."""
     results, assessment = data.results, data.assessment
-    sheets = [_sheet("Findings", FINDING_COLUMNS, finding_rows(results))]
+    sheets = [_sheet("Findings", FINDING_COLUMNS, finding_table(data))]
 
     tallies: dict[str, dict[str, int]] = {}
     for f in results.get("findings") or []:

@@ -186,6 +186,30 @@ def test_a_symlink_out_of_the_facts_dir_is_refused_and_one_inside_is_packed(tmp_
     assert verify_bundle(path) == []
 
 
+def test_a_fifo_or_a_directory_planted_as_evidence_is_left_out_without_waiting(tmp_path):
+    import os
+
+    facts = facts_with_evidence(tmp_path / "facts")
+    fifo = facts / "evidence" / "fw-bad" / "ev-001.txt"        # reading it would wait for a writer
+    fifo.unlink()
+    os.mkfifo(fifo)
+    folder = facts / "evidence" / "rtr-bad" / "ev-001.txt"
+    folder.unlink()
+    folder.mkdir()
+    doc = json.loads((facts / "pan-bad.json").read_text())
+    doc["evidence"][0]["path"] = "evidence/./pan-bad//ev-001.txt"   # an untidy path is the same file
+    (facts / "pan-bad.json").write_text(json.dumps(doc))
+    results, assessment = check_dir(facts)
+    path = tmp_path / "b.zip"
+    path.write_bytes(get_format("evidence").render(ReportInput(results, assessment, facts_dir=facts)))
+    reasons = {(x["asset_id"], x["file"]): x["reason"] for x in read_manifest(path)["not_included"]}
+    assert reasons[("fw-bad", "evidence/fw-bad/ev-001.txt")].startswith("changed since collection")
+    assert reasons[("rtr-bad", "evidence/rtr-bad/ev-001.txt")] == "cannot read: Is a directory"
+    with zipfile.ZipFile(path) as zf:
+        assert "facts/evidence/pan-bad/ev-001.txt" in zf.namelist()
+    assert verify_bundle(path) == []
+
+
 def test_cli_report_and_verify_from_a_stored_run(tmp_path):
     facts = facts_with_evidence(tmp_path / "facts")
     results, assessment = check_dir(facts)

@@ -330,8 +330,13 @@ def worst_assets(results: dict, weights: dict[str, float], n: int = 10) -> list[
     return [{**index.get(a, {"id": a}), "weighted": score[a], "failing": fails[a]} for a in ranked]
 
 
-def worst_assets_section(results: dict, weights: dict[str, float]) -> str:
-    rows = "".join(f'<tr><td><a href="#asset-{e(a["id"])}">{e(a["id"])}</a></td><td>{e(a.get("kind"))}</td>'
+def worst_assets_section(results: dict, weights: dict[str, float], links: bool = True) -> str:
+    """The ten worst assets; ``links`` to their sections further down the page (the HTML
+    report has them, the PDF does not)."""
+    def name(asset_id: str) -> str:
+        return f'<a href="#asset-{e(asset_id)}">{e(asset_id)}</a>' if links else e(asset_id)
+
+    rows = "".join(f'<tr><td>{name(a["id"])}</td><td>{e(a.get("kind"))}</td>'
                    f'<td>{e(a.get("site"))}</td><td>{e(a.get("owner"))}</td><td class="num">{a["failing"]}</td>'
                    f'<td class="num">{a["weighted"]:g}</td></tr>' for a in worst_assets(results, weights))
     if not rows:

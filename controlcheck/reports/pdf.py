@@ -275,7 +275,7 @@ def _failing_by_department(data: ReportInput) -> str:
     weights = (data.assessment or {}).get("config", {}).get("weights") or dict(SEVERITY_WEIGHTS)
     return (f'<section class="chapter" id="failing-controls"><h2>5. Failing controls by severity and department'
             f'</h2><p class="muted">Number of assets failing each control, by the department that owns them.</p>'
-            f'{table}{failing_matrix_section(results)}{worst_assets_section(results, weights)}'
+            f'{table}{failing_matrix_section(results)}{worst_assets_section(results, weights, links=False)}'
             f'{age_section(data.ages)}</section>')
 
 

@@ -65,15 +65,20 @@ def _safe_relative(path_text: str) -> str | None:
     return "/".join(parts)
 
 
-def _realpath(path: str, dirs: dict[str, str]) -> str:
-    """``os.path.realpath(path)`` with each directory resolved once (``dirs`` keeps them):
-    a fleet's thousands of evidence files share a few directories, and resolving every
+def _real_dir(path: str, dirs: dict[str, str]) -> str:
+    """``os.path.realpath`` of the directory ``path``, resolved once (``dirs`` keeps them): a
+    fleet's thousands of evidence files share a few directories, and resolving every
     component of every file was most of the bundle's time besides JSON."""
+    real = dirs.get(path)
+    if real is None:
+        real = dirs[path] = os.path.realpath(path)
+    return real
+
+
+def _realpath(path: str, dirs: dict[str, str]) -> str:
+    """``os.path.realpath(path)`` with its directory resolved once (``_real_dir``)."""
     head, tail = os.path.split(path)
-    real_dir = dirs.get(head)
-    if real_dir is None:
-        real_dir = dirs[head] = os.path.realpath(head)
-    full = os.path.join(real_dir, tail)
+    full = os.path.join(_real_dir(head, dirs), tail)
     return os.path.realpath(full) if os.path.islink(full) else full
 
 
@@ -134,9 +139,7 @@ def _evidence_file(base: str, prefix: str, ev: dict, dirs: dict[str, str]) -> tu
     if rel is None:
         return None, "path leaves the facts directory; refused", ""
     head, _, tail = (base + "/" + rel).rpartition("/")
-    real_dir = dirs.get(head)
-    if real_dir is None:
-        real_dir = dirs[head] = os.path.realpath(head)
+    real_dir = _real_dir(head, dirs)
     full = os.path.join(real_dir, tail)
     if real_dir != base and not real_dir.startswith(prefix):
         return None, "path leaves the facts directory; refused", rel
@@ -194,7 +197,7 @@ def _contents(data: ReportInput) -> tuple[dict, dict[str, bytes]]:
         if name in files:
             name = f"facts/{hashlib.sha256(asset_id.encode()).hexdigest()[:8]}-{path.name}"
         files[name] = raw
-        base = dirs.get(str(path.parent)) or dirs.setdefault(str(path.parent), os.path.realpath(path.parent))
+        base = _real_dir(str(path.parent), dirs)
         prefix = base.rstrip(os.sep) + os.sep
         for ev in evidence:
             if not ev.get("path"):

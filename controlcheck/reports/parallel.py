@@ -44,7 +44,7 @@ from typing import Iterator, TextIO
 
 from . import get_format
 from .base import ReportFormat, ReportInput
-from .renderer import frame, read_frames
+from .renderer import frame
 
 MIN_FINDINGS = 3000             # below this, starting a process costs more than it saves
 
@@ -52,13 +52,13 @@ _log = logging.getLogger(__name__)
 
 
 class _Renderer:
-    """One ``reports.renderer`` process: started at once (it imports its libraries while the
+    """One ``reports.renderer`` process: started at once (it imports its library while the
     input is prepared here), sent its input frame by frame by a thread (``send``), its
-    reports read by that thread."""
+    report read by that thread."""
 
     def __init__(self, kind: str):
         self.kind = kind
-        self.outputs: dict[str, bytes] | None = None
+        self.output: bytes | None = None
         self.error = ""
         self._parts: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -93,20 +93,17 @@ class _Renderer:
             proc.stdin.close()
         proc.stdin = None
         out, err = proc.communicate()
-        if proc.returncode != 0:
+        if proc.returncode == 0:
+            self.output = out
+        else:
             lines = err.decode("utf-8", "replace").strip().splitlines()
             self.error = lines[-1] if lines else f"exit status {proc.returncode}"   # a broken pipe is its echo
-            return
-        try:
-            self.outputs = dict(read_frames(io.BytesIO(out), named=True))
-        except ValueError as exc:
-            self.error = str(exc)
 
-    def result(self) -> dict[str, bytes] | None:
-        """The rendered reports by name, or None when the process failed (``error`` says why)."""
+    def result(self) -> bytes | None:
+        """The rendered report, or None when the process failed (``error`` says why)."""
         if self._thread is not None:
             self._thread.join()
-        return self.outputs
+        return self.output
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -195,12 +192,12 @@ def render_each(names: list[str], data: ReportInput, workers: int | None = None,
             renderers["pdf"].send(cover_document(data).encode("utf-8"))
             for name in sorted((n for n in names if n != "pdf"), key=lambda n: n != "evidence"):
                 yield name, _here(name, data)
-            outputs = renderers["pdf"].result() or {}
-            if "pdf" not in outputs:
+            output = renderers["pdf"].result()
+            if output is None:
                 _log.warning("the pdf report is rendered in this process: its own process failed (%s)",
-                             renderers["pdf"].error or "no report")
-                outputs["pdf"] = get_format("pdf").render(data)
-            yield "pdf", outputs.pop("pdf")
+                             renderers["pdf"].error)
+                output = get_format("pdf").render(data)
+            yield "pdf", output
     finally:
         stop_renderers(renderers)
 

@@ -2,9 +2,9 @@
 KIND PARENT_PID`` (``reports.parallel`` starts it).
 
 It imports what ``KIND`` needs at once, while the parent prepares its input, then reads
-that input from stdin as frames (``<length>\\n`` and that many bytes) and writes each
-report to stdout as a frame ``<name> <length>\\n`` and its bytes, then exits 0. On failure
-it exits 1 with the error on stderr and the parent renders the reports itself. Like a
+that input from stdin as frames (``<length>\\n`` and that many bytes), writes the report's
+bytes to stdout and exits 0. On failure it exits 1 with the error on stderr and the parent
+renders the report itself. Like a
 forked worker it leaves Ctrl-C to its parent and ends when the parent dies
 (``forking.worker_init``).
 
@@ -23,25 +23,24 @@ from ..forking import worker_init
 KINDS = ("pdf",)
 
 
-def frame(payload: bytes, name: str = "") -> bytes:
-    return (f"{name} " if name else "").encode() + f"{len(payload)}\n".encode() + payload
+def frame(payload: bytes) -> bytes:
+    return f"{len(payload)}\n".encode() + payload
 
 
-def read_frames(stream: BinaryIO, named: bool = False) -> Iterator[bytes | tuple[str, bytes]]:
-    """The frames of ``stream`` (``(name, bytes)`` with ``named``) until it ends. ValueError
-    for a stream cut short or not made of frames."""
+def read_frames(stream: BinaryIO) -> Iterator[bytes]:
+    """The frames of ``stream`` until it ends. ValueError for a stream cut short or not made
+    of frames."""
     while True:
         head = stream.readline()
         if not head:
             return
-        parts = head.split()
-        if len(parts) != (2 if named else 1) or not parts[-1].isdigit():
+        if not head.strip().isdigit():
             raise ValueError(f"not a frame header: {head[:80]!r}")
-        size = int(parts[-1])
+        size = int(head)
         payload = stream.read(size)
         if len(payload) != size:
             raise ValueError(f"a frame cut short: {len(payload)} of {size} bytes")
-        yield (parts[0].decode(), payload) if named else payload
+        yield payload
 
 
 def _laid_out(document: str):
@@ -76,10 +75,10 @@ def pdf_from_parts(document: str, cover: str | None = None) -> bytes:
     return _written(body, fonts, cover)
 
 
-def _render_pdf(frames: Iterator[bytes]) -> Iterator[tuple[str, bytes]]:
+def _render_pdf(frames: Iterator[bytes]) -> bytes:
     body, fonts = _laid_out(next(frames).decode("utf-8"))      # laid out before the cover arrives
     cover = next(frames, None)
-    yield "pdf", _written(body, fonts, None if cover is None else cover.decode("utf-8"))
+    return _written(body, fonts, None if cover is None else cover.decode("utf-8"))
 
 
 def main(argv: list[str]) -> int:
@@ -92,9 +91,8 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"unknown report kind {kind!r} (known: {', '.join(KINDS)})")
     out = sys.stdout.buffer
     sys.stdout = sys.stderr          # whatever a library prints must not end up in a report
-    for name, content in render(read_frames(sys.stdin.buffer)):
-        out.write(frame(content, name))
-        out.flush()
+    out.write(render(read_frames(sys.stdin.buffer)))
+    out.flush()
     return 0
 
 

@@ -5,11 +5,10 @@ autofilter. Text cells are written as text (``=...`` from a device never becomes
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 import zipfile
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from ._shared import frameworks_text
 from .base import ReportFormat, ReportInput
@@ -339,46 +338,6 @@ def write_workbook(sheets: Iterable[dict]) -> bytes:
         writer = book.sheet(sheet["title"], sheet["headers"], sheet["colours"])
         for row in sheet["rows"]:
             writer.append(row)
-        writer.close()
-    return book.close()
-
-
-_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _line(value: object) -> bytes:
-    # ensure_ascii=False escapes only the newline among line breaks: one value per line
-    try:
-        return _LINE.encode(value).encode() + b"\n"
-    except UnicodeEncodeError:      # a lone surrogate from a device: escaped, it is still JSON
-        return json.dumps(value, separators=(",", ":")).encode() + b"\n"
-
-
-def workbook_lines(data: ReportInput) -> Iterator[bytes]:
-    """``workbook_sheets`` as JSON lines (what ``reports.parallel`` sends the process that
-    writes the workbook): a sheet's ``{"title", "headers", "colours"}``, then one line per
-    row. TypeError for a value JSON cannot carry."""
-    for sheet in workbook_sheets(data):
-        yield _line({k: v for k, v in sheet.items() if k != "rows"})
-        for row in sheet["rows"]:
-            yield _line(row)
-
-
-def write_workbook_lines(lines: Iterable[bytes]) -> bytes:
-    """The XLSX file of ``workbook_lines``, written row by row as the lines are read."""
-    book = _Workbook()
-    writer = None
-    for line in lines:
-        item = json.loads(line)
-        if isinstance(item, dict):
-            if writer is not None:
-                writer.close()
-            writer = book.sheet(item["title"], item["headers"], item["colours"])
-        elif writer is None:
-            raise ValueError("a row before any sheet")
-        else:
-            writer.append(item)
-    if writer is not None:
         writer.close()
     return book.close()
 

@@ -66,7 +66,7 @@ def test_no_answer_is_a_timeout_error(tmp_path):
     start = time.monotonic()
     doc = one(tmp_path, port, kind="ups", platform="ups_rfc1628", community="s3cret-comm",
               snmp={"timeout": 0.5, "retries": 0})
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 30      # bounded by the asset's timeout, not left to hang
     messages = error_messages(doc)
     assert any(f"no answer from 127.0.0.1:{port} within 0.5s (SNMPv2c" in m for m in messages), messages
     assert "ups" not in doc["facts"] and fact(doc, "snmp.sys_descr") is None

@@ -7,6 +7,7 @@ import copy
 import re
 import shutil
 import subprocess
+from collections import Counter
 
 import pytest
 from conftest import FIXTURES
@@ -73,6 +74,12 @@ def test_the_pdf_holds_every_section_the_cai_every_assessed_risk_and_department(
     assert "not assessed: no asset of class mobile in this audit" in flat
     for department in {r["owner"] for r in data.assessment["risks"]}:
         assert department in flat
+    # each risk's owner stands whole in its register cell (a narrow column broke "Operation|s")
+    words = subprocess.run(["pdftotext", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    register = words[words.rindex("3. Risk register"):words.rindex("4. Heat maps")].split()
+    for department, owned in Counter(r["owner"] for r in data.assessment["risks"]).items():
+        assert register.count(department) == owned, department
     # the cover cites the digest of the evidence bundle written beside the PDF, never the placeholder
     from controlcheck.reports.evidence import bundle_manifest
     from controlcheck.reports.pdf import DIGEST_PLACEHOLDER

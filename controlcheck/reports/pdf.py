@@ -216,7 +216,7 @@ def _effectiveness_text(r: dict) -> str:
     return f"{_pct(r.get('effectiveness'))} ({c.get('pass', 0)} pass, {c.get('fail', 0)} fail, {c.get('error', 0)} error)"
 
 
-_REGISTER_COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in (15, 12, 15, 13, 3, 3, 8, 17, 8, 6)) \
+_REGISTER_COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in (15, 12, 14, 13, 3, 3, 8, 16, 8, 8)) \
     + "</colgroup>"
 
 

@@ -13,6 +13,7 @@ EXIT_FAILING = 1      # failing findings
 EXIT_INVALID = 2      # invalid input: arguments, inventory, policy, facts
 EXIT_INCOMPLETE = 3   # nothing failing, but some assets could not be reached or collected
 EXIT_ENVIRONMENT = 4  # the environment stopped the run (output not writable, store damaged, ...)
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (``| head``): 128 + SIGPIPE, as a shell shows a C tool's
 
 
 def unreachable(doc: dict) -> bool:

@@ -166,3 +166,25 @@ def test_run_check_leaves_the_garbage_collector_as_it_found_it(facts_dir):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("args", [["policy", "list"], ["check", "--format", "json"], ["check"]],
+                         ids=["policy-list", "check-json", "check-text"])
+def test_a_reader_that_closed_the_pipe_ends_the_command_quietly_with_141(args, facts_dir):
+    """``controlcheck ... | head``: the reader went away; that is neither an environment failure
+    (exit 4) nor worth a line or a traceback. 141 is what a shell shows for a C tool."""
+    import os
+    import subprocess
+    import sys
+
+    if args[0] == "check":
+        args = [*args, "--facts", str(facts_dir)]
+    read_end, write_end = os.pipe()
+    os.close(read_end)                    # closed before the first write: every write fails
+    try:
+        proc = subprocess.run([sys.executable, "-m", "controlcheck", *args], stdout=write_end,  # noqa: S603
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""

@@ -4,6 +4,7 @@ commands take, and writing output to a file or stdout."""
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -12,13 +13,13 @@ import click
 
 from ..errors import ControlcheckError
 from ..files import write_atomic, write_atomic_stream
-from ..outcome import EXIT_ENVIRONMENT, EXIT_FAILING, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, exit_code_for
+from ..outcome import EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT, EXIT_FAILING, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, exit_code_for
 from ..reports import ReportFormat, ReportInput
 from ..store import DEFAULT_DB
 from ..terminal import terminal_text
 from ..vocabulary import DEFAULT_CONCURRENCY, DEFAULT_FAIL_ON, SEVERITIES
 
-__all__ = ["echo", "EXIT_ENVIRONMENT", "EXIT_FAILING", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "exit_code_for", "handle_errors",
+__all__ = ["echo", "reader_went_away", "EXIT_ENVIRONMENT", "EXIT_FAILING", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "exit_code_for", "handle_errors",
            "write_output", "write_report", "fail_on_option", "concurrency_option", "trust_option", "inventory_option",
            "policies_option", "waivers_option", "risks_option", "db_option", "text_or_json_option",
            "output_option"]
@@ -48,6 +49,8 @@ def handle_errors(func):
         except KeyboardInterrupt:
             click.echo("controlcheck: interrupted; what was already written is kept", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            reader_went_away()
         except OSError as exc:    # the environment stopped us where no library code said so: exit 4
             if debug_enabled():
                 traceback.print_exc()
@@ -56,6 +59,19 @@ def handle_errors(func):
             sys.exit(EXIT_ENVIRONMENT)
 
     return wrapper
+
+
+def reader_went_away() -> None:
+    """stdout's reader closed the pipe (``controlcheck ... | head``): not an error of ours and
+    nothing to report on a terminal. Exit 141 (128 + SIGPIPE, what a shell shows for a tool the
+    signal ended) with stdout pointed at /dev/null, so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 def echo(message: object = "", err: bool = False, nl: bool = True) -> None:

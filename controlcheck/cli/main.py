@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from .. import __version__
+from .common import reader_went_away
 
 # Each module defines ``register(cli)``. Add a module here to add its commands.
 COMMAND_MODULES = [
@@ -37,4 +39,11 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    cli(obj={})
+    try:
+        cli(obj={})
+    finally:
+        # output still buffered meets a closed pipe only here, after the command returned
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            reader_went_away()

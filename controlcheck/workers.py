@@ -11,12 +11,14 @@ parsers once, up front (``set_forkserver_preload``): no worker pays the imports,
 no worker is forked from a parent that already runs threads.
 
 A worker that dies (killed, out of memory) costs only the assets it was collecting:
-each gets an ``errors`` entry saying so; assets no worker had taken yet are collected
-by the others, or in this process when none is left.
+each gets an ``errors`` entry saying so, unless its facts file was already written (then
+that file is its result); assets no worker had taken yet are collected by the others, or
+in this process when none is left.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import queue
@@ -107,17 +109,26 @@ def collect_in_processes(inventory: Inventory, indexes: list[int], out_dir: Path
         w.start()
     pending = set(indexes)
     started_by: dict[int, int] = {}          # asset index -> worker pid collecting it
+    files = _FactsFiles(inventory, indexes, out_dir)
+    seen_dead: set[int] = set()
+    mourned: set[int] = set()
     cpu = 0.0
     try:
         while pending:
             try:
                 kind, index, value = results.get(timeout=0.5)
             except queue.Empty:
-                alive = [w for w in workers if w.is_alive()]
+                # a worker found dead is mourned one quiet wait later: by then whatever it had
+                # sent is read (a worker that died just after the last wait began may have)
+                dead = {w.pid for w in workers if not w.is_alive()}
+                if not dead <= seen_dead:
+                    seen_dead |= dead
+                    continue
                 for w in workers:
-                    if not w.is_alive() and w.pid in started_by.values():
-                        _lost(inventory, w, started_by, pending, done)
-                if not alive:
+                    if w.pid in dead and w.pid not in mourned:
+                        mourned.add(w.pid)
+                        _lost(inventory, w, started_by, pending, done, files)
+                if len(dead) == len(workers):
                     break
                 continue
             if kind == "cpu":
@@ -150,8 +161,52 @@ def collect_in_processes(inventory: Inventory, indexes: list[int], out_dir: Path
     return cpu
 
 
+class _FactsFiles:
+    """The facts file each asset had before the workers started (inode, size, mtime), so the
+    file of a worker lost after writing it can be told from one an earlier collection left:
+    the worker's "done" message can die with it in the queue's buffer, its file cannot
+    (written atomically, so whole)."""
+
+    def __init__(self, inventory: Inventory, indexes: list[int], out_dir: Path | None):
+        from .collect import facts_filename     # (collect imports this module)
+
+        self.inventory = inventory
+        self.paths = {i: out_dir / facts_filename(inventory.assets[i].id) for i in indexes} if out_dir else {}
+        self.before = {i: _identity(path) for i, path in self.paths.items()}
+
+    def written_since(self, index: int) -> tuple[dict, Path] | None:
+        path = self.paths.get(index)
+        identity = _identity(path) if path else None
+        if identity is None or identity == self.before[index]:
+            return None
+        try:
+            document = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(document, dict) or (document.get("asset") or {}).get("id") != self.inventory.assets[index].id:
+            return None
+        return document, path
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def _lost(inventory: Inventory, worker, started_by: dict[int, int], pending: set[int],
-          done: Callable[[Asset, dict, Path | None], None]) -> None:
+          done: Callable[[Asset, dict, Path | None], None], files: _FactsFiles) -> None:
+    """A worker is gone. Every pending asset whose facts file was written since the start is
+    done with that file (its "done", even its "started", may have died unsent in the worker's
+    queue buffer); the others it was collecting get an error; the rest are still to do."""
+    for index in sorted(pending):
+        kept = files.written_since(index)
+        if kept is not None:
+            pending.discard(index)
+            started_by.pop(index, None)
+            done(inventory.assets[index], *kept)
     for index in [i for i, pid in started_by.items() if pid == worker.pid]:
         del started_by[index]
         pending.discard(index)

@@ -142,3 +142,42 @@ def test_workers_take_no_new_device_once_the_collecting_process_is_killed(tmp_pa
         wait_until(lambda: not any(pid_alive(pid) for pid in workers), "the orphaned workers ended")
     written = len(list(out.glob("*.json")))
     assert 1 <= written <= 4, written     # the first ones and at most the two in flight
+
+
+def test_a_worker_killed_after_writing_its_facts_file_loses_nothing(tmp_path):
+    """A worker's "done" (even its "started") can die unsent in its queue buffer; the facts
+    file it wrote (atomically) cannot. That file is the asset's result, not "worker exited";
+    a file an earlier collection left is not mistaken for it."""
+    import dying_collector
+    from controlcheck.lab.inventory import LabAsset
+    from controlcheck.workers import collect_in_processes
+
+    ids = ["ok-0", "dies-after", "ok-1", "dies-before", "ok-2", "ok-3"]
+    assets = [LabAsset(id=i, kind="router", platform="cisco_ios", ssh={"port": 22},
+                       credential={"username": "audit"}) for i in ids]
+    inventory = load_inventory(write_inventory(tmp_path / "inv.yaml", assets))
+    out = tmp_path / "facts"
+    out.mkdir()
+    stale = {"asset": {"id": "dies-before"}, "facts": {"left": "by an earlier collection"}, "errors": []}
+    (out / "dies-before.json").write_text(json.dumps(stale))
+    results, handed_back = {}, []
+
+    def done(asset, document, path):
+        assert asset.id not in results, f"{asset.id} done twice"
+        results[asset.id] = document
+
+    collect_in_processes(inventory, list(range(len(ids))), out, processes=2, threads=1, trust_on_first_use=False,
+                         collect_asset=dying_collector.collect_asset, write_facts=dying_collector.write_facts,
+                         done=done, fallback=handed_back.extend)
+    handed_back = {ids[i] for i in handed_back}
+    assert set(results) | handed_back == set(ids) and not set(results) & handed_back
+    # the file written before the worker died is the result (never "handed back" to collect again)
+    assert results["dies-after"] == json.loads((out / "dies-after.json").read_text())
+    assert results["dies-after"]["facts"]["marker"] == {"written_by": "worker"}
+    assert not results["dies-after"]["errors"]
+    # the asset whose worker died before writing is an error or collected again, never the old file
+    if "dies-before" in results:
+        assert "worker process exited" in results["dies-before"]["errors"][0]["message"]
+        assert json.loads((out / "dies-before.json").read_text())["errors"]
+    for name in ("ok-0", "ok-1", "ok-2", "ok-3"):
+        assert name in handed_back or results[name]["facts"]["marker"] == {"written_by": "worker"}

@@ -17,7 +17,7 @@ from typing import Callable
 
 from .collectors import get_collector
 from .collectors.base import AsyncCollector, CollectionContext, Collector, FactsBuilder
-from .files import write_json_atomic
+from .files import facts_filename, write_json_atomic
 from .outcome import unreachable
 from .inventory import Asset, Inventory
 from .vocabulary import DEFAULT_CONCURRENCY, DEFAULT_SNMP_CONCURRENCY
@@ -40,10 +40,6 @@ class CollectResult:
     def not_collected(self) -> list[str]:
         """Assets that could not be reached or whose collection stopped (exit code 3)."""
         return [d["asset"]["id"] for d in self.documents if unreachable(d)]
-
-
-def facts_filename(asset_id: str) -> str:
-    return f"{asset_id}.json"
 
 
 def write_facts(out_dir: Path | None, asset: Asset, document: dict) -> Path | None:

@@ -198,8 +198,7 @@ def collect_configs(root: Path, out_dir: Path, inventory: Inventory | None = Non
                     jobs: int | None = None) -> tuple[list[str], list[str], ConfigRun]:
     """Write one facts document per saved config under ``root`` into ``out_dir``; returns the
     asset ids written and those with collection errors."""
-    from .collect import facts_filename
-    from .files import write_json_atomic
+    from .files import facts_filename, write_json_atomic
 
     run = ConfigRun(root=root)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,11 @@ from .errors import EnvironmentStopped
 _DESCRIPTOR_PREFIXES = ("/dev/", "/proc/")
 
 
+def facts_filename(asset_id: str) -> str:
+    """The name of an asset's facts document in a facts folder."""
+    return f"{asset_id}.json"
+
+
 def _reason(exc: OSError, path: Path) -> str:
     where = exc.filename if exc.filename else path
     return f"{where}: cannot write {path.name}: {exc.strerror or exc}"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from .collectors.base import CollectionContext, FactsBuilder
+from .files import facts_filename
 from .forking import pid_alive
 from .inventory import Asset, Inventory
 
@@ -168,8 +169,6 @@ class _FactsFiles:
     (written atomically, so whole)."""
 
     def __init__(self, inventory: Inventory, indexes: list[int], out_dir: Path | None):
-        from .collect import facts_filename     # (collect imports this module)
-
         self.inventory = inventory
         self.paths = {i: out_dir / facts_filename(inventory.assets[i].id) for i in indexes} if out_dir else {}
         self.before = {i: _identity(path) for i, path in self.paths.items()}

@@ -15,7 +15,8 @@ import time
 import uuid
 from pathlib import Path
 
-from ..collect import CollectResult, ProgressCallback, facts_filename
+from ..collect import CollectResult, ProgressCallback
+from ..files import facts_filename
 from ..collectors.base import CollectionContext, FactsBuilder
 from ..errors import EnvironmentStopped
 from ..files import write_atomic, write_json_atomic

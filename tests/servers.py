@@ -119,3 +119,56 @@ class PostgresServer:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")     # the Debian package's, without its su wrapper
+
+
+class RabbitMQServer:
+    """A private RabbitMQ node: its own epmd, ports, data and cookie in a temporary folder (the
+    Debian package's system service is never used). ``guest`` may log in, from 127.0.0.1 only."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="cc-rabbitmq-"))
+        self.port, epmd_port, dist_port = free_port(), free_port(), free_port()
+        (self.folder / "enabled_plugins").write_text("[].\n")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.folder), "LC_ALL": "C.UTF-8",
+               "RABBITMQ_NODENAME": f"cc{self.port}@localhost", "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+               "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(dist_port),
+               "ERL_EPMD_PORT": str(epmd_port), "ERL_EPMD_ADDRESS": "127.0.0.1",
+               "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"), "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+               "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins"),
+               "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq"), "RABBITMQ_LOGS": str(self.folder / "node.log")}
+        # epmd in the foreground, as our child: the one the node would start itself daemonises and stays
+        self.epmd = subprocess.Popen([shutil.which("epmd") or "epmd", "-port", str(epmd_port), "-address", "127.0.0.1"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        _wait(lambda: _accepts(epmd_port), "epmd", proc=self.epmd)
+        self.proc = subprocess.Popen([str(RABBITMQ_SERVER)], stdout=(self.folder / "stdout.log").open("wb"),
+                                     stderr=subprocess.STDOUT, env=env, cwd=self.folder, start_new_session=True)
+        try:
+            _wait(lambda: _accepts(self.port), "rabbitmq-server", timeout=120, proc=self.proc)
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def stop(self) -> None:
+        for proc in (self.proc, self.epmd):
+            if proc.poll() is None:
+                proc.terminate()          # the server's script stops the node properly on SIGTERM
+                try:
+                    proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    pass
+            if proc is self.proc:
+                try:
+                    os.killpg(proc.pid, 9)     # whatever the node left in its session
+                except ProcessLookupError:
+                    pass
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)

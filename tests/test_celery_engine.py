@@ -25,7 +25,7 @@ from controlcheck.lab import fleet as lab_fleet
 from controlcheck.lab.inventory import sim_assets, write_inventory
 from controlcheck.lab.sshsim import SshSimulator
 from controlcheck.store import RunStore
-from servers import RedisServer, free_port
+from servers import RABBITMQ_SERVER, RabbitMQServer, RedisServer, free_port
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 180
@@ -375,3 +375,81 @@ def test_a_pickled_message_on_the_broker_is_refused_by_the_worker(tmp_path, brok
                      queue=queue_for("Pickle-Site"), serializer="pickle")
     worker.wait_for(r"(?i)refus\w* .*content of type pickle|untrusted content of type pickle")
     assert worker.collected() == [] and not marker.exists()
+
+
+@pytest.fixture(scope="module")
+def rabbitmq():
+    if not RABBITMQ_SERVER.exists():
+        pytest.skip("rabbitmq-server is not installed (.ci/run installs it)")
+    server = RabbitMQServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def results_in_redis(broker, monkeypatch):
+    """RabbitMQ carries the tasks; results go to Redis (docs/scaling.md). Set for the coordinator
+    (inherited by its process) and passed to each worker."""
+    url = broker.url.rsplit("/", 1)[0] + "/1"
+    monkeypatch.setenv("CONTROLCHECK_RESULT_BACKEND", url)
+    return {"CONTROLCHECK_RESULT_BACKEND": url}
+
+
+def test_rabbitmq_as_the_broker_gives_every_facts_document(tmp_path, rabbitmq, results_in_redis, workers):
+    import kombu
+
+    sites = {"rtr-mq-a": "HQ", "rtr-mq-b": "HQ", "rtr-mq-c": "Branch-07", "rtr-mq-x": "Branch-99"}
+    with SshSimulator(_slow_sim(tmp_path, sites, delay=0)) as sim:
+        inv = _sim_inventory(tmp_path, sim, sites)
+        workers.append(Worker(rabbitmq.url, ["HQ"], env=results_in_redis))
+        workers.append(Worker(rabbitmq.url, ["Branch-07"], env=results_in_redis))
+        policy = tmp_path / "policy.yaml"
+        policy.write_text(POLICY)                 # nothing fails: exit 3 says what was not collected
+        audit = _audit_process(inv, tmp_path / "out", rabbitmq.url, "--site-timeout", "3",   # none for Branch-99
+                               "--policies", str(policy))
+        out, err = audit.communicate(timeout=TIMEOUT)
+    assert audit.returncode == 3, err
+    assert "rtr-mq-x: not collected: no worker for site Branch-99" in err
+    assert sorted(workers[0].collected()) == ["rtr-mq-a", "rtr-mq-b"]
+    assert workers[1].collected() == ["rtr-mq-c"]
+    facts = tmp_path / "out" / "runs" / "1" / "facts"
+    for name in ("rtr-mq-a", "rtr-mq-b", "rtr-mq-c"):
+        doc = json.loads((facts / f"{name}.json").read_text())
+        assert doc["errors"] == [] and doc["facts"]["system"]["vendor"] == "Cisco"
+    with RunStore(tmp_path / "out" / "controlcheck.db", create=False) as store:
+        run = store.get_run("latest")
+        assert run["status"] == "complete" and run["engine"] == "celery"
+    # the abandoned task was purged from its RabbitMQ queue: no later worker collects for nobody
+    with kombu.Connection(rabbitmq.url) as conn:
+        _, messages, _ = conn.default_channel.queue_declare(queue_for("Branch-99"), passive=True)
+    assert messages == 0
+
+
+def test_rabbitmq_redelivers_the_asset_of_a_killed_worker(tmp_path, rabbitmq, results_in_redis, workers):
+    """On RabbitMQ an unacknowledged message comes back when the worker's connection drops
+    (no visibility timeout to wait for)."""
+    sites = {f"rtr-mqk{i}": "HQ" for i in range(3)}
+    with SshSimulator(_slow_sim(tmp_path, sites, delay=0.4)) as sim:
+        inv = _sim_inventory(tmp_path, sim, sites)
+        first = Worker(rabbitmq.url, ["HQ"], env=results_in_redis, concurrency=1)
+        workers.append(first)
+        audit = _audit_process(inv, tmp_path / "out", rabbitmq.url, "--site-timeout", "120")
+        try:
+            victim = first.wait_for(r"collecting (\S+) ").group(1)
+            first.proc.send_signal(signal.SIGKILL)        # mid-collection: every answer is 0.4 s late
+            first.proc.wait()
+            second = Worker(rabbitmq.url, ["HQ"], env=results_in_redis, concurrency=2)
+            workers.append(second)
+            out, err = audit.communicate(timeout=TIMEOUT)
+        finally:
+            if audit.poll() is None:
+                audit.kill()
+                audit.wait()
+    assert audit.returncode in (0, 1), err
+    assert victim in second.collected()
+    facts = tmp_path / "out" / "runs" / "1" / "facts"
+    assert sorted(p.stem for p in facts.glob("*.json")) == sorted(sites)
+    for name in sites:
+        assert json.loads((facts / f"{name}.json").read_text())["errors"] == []

@@ -249,3 +249,81 @@ def test_finding_age_from_the_store_tables_is_the_age_of_the_stored_results(tmp_
     assert {k: v for k, v in from_store.items() if k not in ("failing", "fixed")} == \
         {k: v for k, v in expected.items() if k not in ("failing", "fixed")}
     assert first_two["runs"] == 2 and first_two == finding_ages(runs[:2]) | {"fixed": first_two["fixed"]}
+
+
+def _doc(findings: dict[tuple[str, str], str], owners: dict[str, str]) -> dict:
+    return {"run": {"id": "r"}, "assets": [{"id": a, "owner": o} for a, o in sorted(owners.items())],
+            "findings": [{"asset_id": a, "control_id": c, "status": s, "severity": "high" if c == "X" else "low"}
+                         for (a, c), s in sorted(findings.items())]}
+
+
+def test_finding_episodes_give_the_ages_of_walking_every_run(tmp_path):
+    """Finding age from the episodes table equals walking every complete run (the definition
+    in risk/age.py) as of each run: reopened findings, error and waived runs that change
+    nothing, an asset that left with its fixes, an owner that changed, an incomplete run, a
+    run stored out of order, and a complete run later marked failed. (PostgreSQL:
+    test_store_postgres.py runs the same.)"""
+    episodes_match_walking_the_runs(tmp_path / "controlcheck.db")
+
+
+def episodes_match_walking_the_runs(db) -> None:
+    import sqlalchemy as sa
+
+    from controlcheck.risk.age import ages_from_store, finding_ages
+    from controlcheck.store import runs_t
+
+    days = iter(range(0, 400, 17))
+    history = [  # (findings, owners); None: a run left incomplete
+        ({("A", "X"): "fail", ("A", "Y"): "pass", ("B", "X"): "fail", ("C", "X"): "fail"},
+         {"A": "IT", "B": "HR", "C": "IT"}),
+        ({("A", "X"): "error", ("B", "X"): "pass", ("C", "X"): "pass", ("B", "Y"): "fail"},
+         {"A": "IT", "B": "HR", "C": "IT"}),
+        None,
+        ({("A", "X"): "pass", ("B", "X"): "fail", ("C", "X"): "fail", ("B", "Y"): "waived"},
+         {"A": "IT", "B": "HR", "C": "Facilities"}),
+        ({("A", "X"): "fail", ("B", "X"): "fail", ("B", "Y"): "pass"}, {"A": "IT", "B": "Operations"}),
+        ({("A", "X"): "fail", ("B", "X"): "pass", ("A", "Y"): "skipped"}, {"A": None, "B": "Operations"}),
+    ]
+    stored: dict[int, dict] = {}
+    with RunStore(db) as store:
+        def begin() -> int:
+            run_id = store.begin_run("inv.yaml")
+            with store._engine.begin() as conn:
+                conn.execute(runs_t.update().where(runs_t.c.id == run_id).values(
+                    started_at=f"2026-{1 + next(days) // 31 % 12:02d}-{1 + next(days) % 28:02d}T08:00:00Z"))
+            return run_id
+
+        def walked(upto: int) -> dict:
+            with store._engine.connect() as conn:
+                started = dict(conn.execute(sa.select(runs_t.c.id, runs_t.c.started_at)).all())
+            return finding_ages([{"id": i, "started_at": started[i], **stored[i]}
+                                 for i in sorted(stored) if i <= upto])
+
+        for entry in history:
+            run_id = begin()
+            if entry is None:
+                store.mark_incomplete(run_id, "interrupted")
+                continue
+            stored[run_id] = _doc(*entry)
+            store.finish_run(run_id, stored[run_id])
+        for upto in sorted(stored):
+            assert ages_from_store(store, upto) == walked(upto), upto
+        newest = ages_from_store(store)
+        assert newest["fixed"] and newest["failing"] and "Facilities" in newest["by_owner"]   # C left, fixed
+        assert {f["first_seen_run"] for f in newest["failing"]} == {5}           # A.X reopened at run 5
+
+        # a run finished after a later one (out of order) and a complete run marked failed
+        late, later = begin(), begin()
+        stored[later] = _doc({("A", "X"): "pass", ("B", "X"): "fail"}, {"A": "IT", "B": "HR"})
+        store.finish_run(later, stored[later])
+        stored[late] = _doc({("A", "X"): "pass", ("B", "Y"): "fail"}, {"A": "IT", "B": "HR"})
+        store.finish_run(late, stored[late])
+        assert ages_from_store(store) == walked(later)
+        store.mark_failed(late, "the disk filled up")
+        del stored[late]
+        assert ages_from_store(store) == walked(later)
+        store.finish_run(later, stored[later])        # the same run stored again changes nothing
+        assert ages_from_store(store) == walked(later)
+        stored[later] = _doc({("A", "X"): "fail", ("B", "X"): "pass"}, {"A": "IT", "B": "HR"})
+        store.finish_run(later, stored[later])        # stored again with other findings: A.X not fixed
+        assert ages_from_store(store) == walked(later)

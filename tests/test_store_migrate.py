@@ -9,7 +9,7 @@ import sqlite3
 import zlib
 
 from clihelp import run_cli
-from controlcheck.store import HEAD_REVISION, RunStore, run_summary
+from controlcheck.store import HEAD_REVISION, SCHEMA_VERSION, RunStore, run_summary
 from report_helpers import library
 
 # The schema of the first store (controlcheck/store.py before SQLAlchemy), verbatim.
@@ -122,10 +122,15 @@ def test_a_version_1_history_upgrades_without_loss(tmp_path):
         assert len(d["newly_failing"]) + len(d["newly_passing"]) == 1
         assert d["cai"] == {"a": 60.0, "b": 61.0, "change": 1.0}
         assert [r["reason"] for r in store.incomplete_runs(all_runs=True)] == ["interrupted"]
+        # the finding episodes were made from the stored runs: the ages of walking them
+        from controlcheck.risk.age import ages_from_store, finding_ages, history_runs
+
+        ages = ages_from_store(store)
+        assert ages["failing"] and ages == finding_ages(list(history_runs(store)))
         run_id = store.begin_run("inv.yaml", engine="celery")     # and it takes new runs
         assert run_id == 4 and store._run_row(run_id)["engine"] == "celery"
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     code, out, _ = run_cli("db", "upgrade", "--db", str(db))
     assert code == 0 and "(was" not in out
 
@@ -154,6 +159,11 @@ def test_db_copy_between_sqlite_files_keeps_every_answer(tmp_path):
         assert a[0] == 0 and a == b
     code, _, err = run_cli("db", "copy", "--from", str(old), "--to", str(new))
     assert code == 2 and "already holds runs" in err
+    from controlcheck.risk.age import ages_from_store, finding_ages, history_runs
+
+    with RunStore(new, create=False) as store:        # the copy made its finding episodes
+        ages = ages_from_store(store)
+        assert ages["failing"] and ages == finding_ages(list(history_runs(store)))
 
 
 def test_db_upgrade_without_db_takes_the_demo_history_and_creates_none(tmp_path, monkeypatch):

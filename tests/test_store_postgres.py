@@ -13,7 +13,7 @@ import pytest
 
 from clihelp import run_cli
 from controlcheck.errors import ControlcheckError
-from controlcheck.store import RunStore
+from controlcheck.store import HEAD_REVISION, RunStore
 from servers import free_port
 from test_store import _second_run
 from test_store_migrate import write_v1_history
@@ -129,7 +129,7 @@ def test_an_unreachable_database_is_one_line_and_exit_4(tmp_path, postgres):
 def test_db_upgrade_on_postgresql_and_a_v1_sqlite_history_moved_into_it(tmp_path, postgres):
     pg = postgres.new_database()
     code, out, err = run_cli("db", "upgrade", "--db", pg)
-    assert code == 0 and "schema 0002" in out, err
+    assert code == 0 and f"schema {HEAD_REVISION}" in out, err
     old = tmp_path / "old.db"
     results, _ = write_v1_history(old)
     code, out, err = run_cli("db", "copy", "--from", f"sqlite:///{old}", "--to", pg)
@@ -138,3 +138,14 @@ def test_db_upgrade_on_postgresql_and_a_v1_sqlite_history_moved_into_it(tmp_path
         assert [h["id"] for h in store.history()] == [1, 2]
         assert store.get_run(1)["results"] == json.loads(json.dumps(results))
         assert {r["engine"] for r in store.runs()} == {"local"}
+        # the finding episodes, made in PostgreSQL by the copy, give the ages of walking the runs
+        from controlcheck.risk.age import ages_from_store, finding_ages, history_runs
+
+        ages = ages_from_store(store)
+        assert ages["failing"] and ages == finding_ages(list(history_runs(store)))
+
+
+def test_finding_episodes_on_postgresql_give_the_ages_of_walking_every_run(postgres):
+    from test_store import episodes_match_walking_the_runs
+
+    episodes_match_walking_the_runs(postgres.new_database())

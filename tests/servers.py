@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -32,6 +33,25 @@ def _wait(predicate, what: str, timeout: float = 60.0, proc: subprocess.Popen | 
             raise RuntimeError(f"{what} exited with {proc.returncode}")
         return bool(predicate())
     wait_until(ready, f"{what} ready", timeout)
+
+
+def _end(proc: subprocess.Popen, timeout: float, group: bool = False) -> None:
+    """SIGTERM (each server shuts down properly on it), then SIGKILL after ``timeout``
+    seconds; ``group``: also whatever the process left in its session."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    if group:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
 
 
 def _accepts(port: int) -> bool:
@@ -57,13 +77,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _end(self.proc, 10)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -111,13 +125,7 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()      # smart shutdown; fast enough with no client left
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _end(self.proc, 30)            # smart shutdown; fast enough with no client left
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -156,19 +164,6 @@ class RabbitMQServer:
         return f"amqp://guest:guest@127.0.0.1:{self.port}//"
 
     def stop(self) -> None:
-        for proc in (self.proc, self.epmd):
-            if proc.poll() is None:
-                proc.terminate()          # the server's script stops the node properly on SIGTERM
-                try:
-                    proc.wait(60)
-                except subprocess.TimeoutExpired:
-                    pass
-            if proc is self.proc:
-                try:
-                    os.killpg(proc.pid, 9)     # whatever the node left in its session
-                except ProcessLookupError:
-                    pass
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        _end(self.proc, 60, group=True)      # the server's script stops the node properly on SIGTERM
+        _end(self.epmd, 10)
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -16,10 +16,9 @@ import uuid
 from pathlib import Path
 
 from ..collect import CollectResult, ProgressCallback
-from ..files import facts_filename
 from ..collectors.base import CollectionContext, FactsBuilder
 from ..errors import EnvironmentStopped
-from ..files import write_atomic, write_json_atomic
+from ..files import facts_filename, write_atomic, write_json_atomic
 from ..inventory import Asset, Inventory
 from .celery_app import TASK_NAME, make_app
 from .payload import queue_for, safe_evidence_path, task_payload, unpack_result

@@ -108,7 +108,8 @@ def _summary(runs: int, failing: list[dict], fixed: list[dict], owners: dict[str
 def history_runs(store: Any, upto_run_id: int | None = None) -> Iterable[dict]:
     """The complete runs of a history store (``RunStore``, or anything with its
     ``history()`` and ``finding_states(id)``), oldest first, up to ``upto_run_id``, as
-    ``finding_ages`` reads them."""
+    ``finding_ages`` reads them: the definition ``ages_from_store`` is held to (tests,
+    benchmarks/bench_history.py), at a cost that grows with every stored run."""
     for h in store.history():
         if upto_run_id is not None and h["id"] > upto_run_id:
             break
